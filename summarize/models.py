@@ -1,0 +1,132 @@
+"""The data shapes every stage shares.
+
+Each stage takes and returns these models, so a stage can be tested alone and
+any result can be written as JSON without a bespoke encoder.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EntityType = Literal["PER", "ORG", "LOC"]
+
+
+class CleanedArticle(BaseModel):
+    """One input after reading and cleaning; `ok=False` carries the reason in `error`."""
+
+    path: str
+    ok: bool = True
+    error: str | None = None
+    title: str | None = None
+    source: str | None = None
+    published: str | None = None  # ISO YYYY-MM-DD
+    language: str | None = None
+    encoding: str | None = None
+    repairs: list[str] = Field(default_factory=list)
+    text: str = ""
+    removed: int = 0
+    tokens: int = 0
+    given_tldr: str | None = None
+
+
+# --- what the LLM is asked to return (sent as a strict json_schema) ---------
+
+
+class RawEntity(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    type: EntityType
+
+
+class TldrAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tldr: str
+    entities: list[RawEntity]
+
+
+class StoryAnswer(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    headline: str
+    tldr: str
+
+
+# --- results after grounding --------------------------------------------------
+
+
+class Entity(BaseModel):
+    name: str
+    type: EntityType
+    aliases: list[str] = Field(default_factory=list)
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    calls: int = 0
+    cached: int = 0
+
+    def add(self, other: "Usage") -> "Usage":
+        return Usage(
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            calls=self.calls + other.calls,
+            cached=self.cached + other.cached,
+        )
+
+
+class ArticleSummary(BaseModel):
+    """The outcome of `tldr` for one article; failures keep their reason."""
+
+    path: str
+    ok: bool = True
+    error: str | None = None
+    title: str | None = None
+    source: str | None = None
+    published: str | None = None
+    language: str | None = None
+    tldr: str | None = None
+    entities: list[Entity] = Field(default_factory=list)
+    ungrounded: list[str] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    prompt: str | None = None
+    prompt_hash: str | None = None
+    model: str | None = None
+    usage: Usage = Field(default_factory=Usage)
+    seconds: float = 0.0
+
+
+class StorySource(BaseModel):
+    path: str
+    source: str | None = None
+    title: str | None = None
+    published: str | None = None
+
+
+class Story(BaseModel):
+    id: str
+    headline: str
+    tldr: str
+    entities: list[Entity] = Field(default_factory=list)
+    sources: list[StorySource] = Field(default_factory=list)
+    flags: list[str] = Field(default_factory=list)
+    ungrounded: list[str] = Field(default_factory=list)
+
+
+class Failure(BaseModel):
+    path: str
+    error: str
+
+
+class Briefing(BaseModel):
+    date: str | None
+    stories: list[Story] = Field(default_factory=list)
+    not_summarized: list[Failure] = Field(default_factory=list)
+    ignored: int = 0  # articles outside --date
+    usage: Usage = Field(default_factory=Usage)
+    prompts: list[str] = Field(default_factory=list)
+    model: str | None = None

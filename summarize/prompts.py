@@ -1,0 +1,175 @@
+"""Versioned prompt files under `prompts/<name>/<version>.toml`.
+
+A released file is never edited: a change is a new version. Every result
+records `name@version` and the hash of the file's content, so a cached or
+recorded answer can never be attributed to a prompt that has changed since.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from string import Template
+
+from pydantic import BaseModel
+
+from summarize.models import RawEntity, StoryAnswer, TldrAnswer
+
+
+class PromptError(Exception):
+    """A prompt that does not exist or cannot be read; the message is one line."""
+
+
+class KeyFactsAnswer(BaseModel):
+    """Entities and facts first, the TLDR last: writing the facts down before the
+    summary keeps a small model from pasting the article's first sentences."""
+
+    model_config = {"extra": "forbid"}
+
+    entities: list[RawEntity]
+    key_facts: list[str]
+    tldr: str
+
+
+# The schema a prompt names in its file; each must reduce to TldrAnswer or StoryAnswer.
+SCHEMAS: dict[str, type[BaseModel]] = {
+    "tldr": TldrAnswer,
+    "tldr_keyfacts": KeyFactsAnswer,
+    "story": StoryAnswer,
+}
+
+LANGUAGE_NAMES = {
+    "de": "German", "en": "English", "fr": "French", "it": "Italian", "es": "Spanish",
+    "nl": "Dutch", "pl": "Polish", "pt": "Portuguese", "uk": "Ukrainian", "ru": "Russian",
+    "cs": "Czech", "da": "Danish", "sv": "Swedish", "no": "Norwegian", "fi": "Finnish",
+}
+
+
+@dataclass(frozen=True)
+class Prompt:
+    name: str
+    version: str
+    description: str
+    schema_name: str
+    system: str
+    user: str
+    examples: tuple[tuple[str, str], ...]
+    sampling: dict = field(default_factory=dict)
+    max_words: int = 60
+    content_hash: str = ""
+    path: str = ""
+
+    @property
+    def ref(self) -> str:
+        return f"{self.name}@{self.version}"
+
+    @property
+    def schema(self) -> type[BaseModel]:
+        return SCHEMAS[self.schema_name]
+
+    def json_schema(self) -> dict:
+        return strict_schema(self.schema)
+
+    def messages(self, **variables: str) -> list[dict]:
+        """Fixed instructions and examples first, the article last, so that a
+        server's prefix cache can reuse everything before the article."""
+        values = {"max_words": str(self.max_words), **variables}
+        out = [{"role": "system", "content": Template(self.system).safe_substitute(values)}]
+        for user, assistant in self.examples:
+            out.append({"role": "user", "content": Template(user).safe_substitute(values)})
+            out.append({"role": "assistant", "content": assistant})
+        out.append({"role": "user", "content": Template(self.user).safe_substitute(values)})
+        return out
+
+
+def strict_schema(model: type[BaseModel]) -> dict:
+    """Pydantic's JSON schema in the shape OpenAI's strict mode accepts: every
+    property required, no additional properties, references inlined."""
+    schema = model.model_json_schema()
+    defs = schema.pop("$defs", {})
+
+    def fix(node):
+        if isinstance(node, dict):
+            if "$ref" in node:
+                return fix(defs[node["$ref"].split("/")[-1]])
+            node = {k: fix(v) for k, v in node.items() if k != "title"}
+            if node.get("type") == "object":
+                node["additionalProperties"] = False
+                node["required"] = list(node.get("properties", {}))
+            return node
+        if isinstance(node, list):
+            return [fix(v) for v in node]
+        return node
+
+    return fix(schema)
+
+
+def prompts_dir() -> Path:
+    configured = os.environ.get("SUMMARIZE_PROMPTS_DIR")
+    if configured:
+        return Path(configured)
+    return Path(__file__).resolve().parent.parent / "prompts"
+
+
+_REF = re.compile(r"^(?P<name>[a-z0-9_-]+)@(?P<version>v[0-9]+[a-z0-9.-]*)$")
+
+
+def parse_ref(ref: str) -> tuple[str, str]:
+    match = _REF.match(ref.strip())
+    if not match:
+        raise PromptError(f"{ref!r} is not a prompt reference (expected NAME@VERSION, e.g. tldr@v2)")
+    return match["name"], match["version"]
+
+
+def load_prompt(ref: str, directory: Path | None = None) -> Prompt:
+    name, version = parse_ref(ref)
+    path = (directory or prompts_dir()) / name / f"{version}.toml"
+    if not path.is_file():
+        raise PromptError(f"prompt {ref} not found ({path})")
+    return parse_prompt(path.read_bytes(), path=str(path))
+
+
+def parse_prompt(raw: bytes, path: str = "") -> Prompt:
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+        schema_name = data.get("schema", "tldr")
+        if schema_name not in SCHEMAS:
+            raise PromptError(f"{path}: unknown schema {schema_name!r}")
+        return Prompt(
+            name=data["name"],
+            version=data["version"],
+            description=data.get("description", "").strip(),
+            schema_name=schema_name,
+            system=data["system"].strip(),
+            user=data["user"].strip(),
+            examples=tuple((e["user"].strip(), e["assistant"].strip()) for e in data.get("examples", [])),
+            sampling=dict(data.get("sampling", {})),
+            max_words=int(data.get("max_words", 60)),
+            content_hash=hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()[:16],
+            path=path,
+        )
+    except (tomllib.TOMLDecodeError, KeyError, UnicodeDecodeError, ValueError) as exc:
+        raise PromptError(f"{path}: invalid prompt file ({exc})") from None
+
+
+def list_prompts(directory: Path | None = None) -> list[Prompt]:
+    root = directory or prompts_dir()
+    found = []
+    for path in sorted(root.glob("*/*.toml"), key=lambda p: (p.parent.name, _version_key(p.stem))):
+        found.append(parse_prompt(path.read_bytes(), path=str(path)))
+    return found
+
+
+def _version_key(version: str) -> tuple:
+    return tuple(int(part) if part.isdigit() else part for part in re.findall(r"\d+|[a-z]+", version))
+
+
+def diff_prompts(a: Prompt, b: Prompt) -> str:
+    left = Path(a.path).read_text(encoding="utf-8").splitlines(keepends=True)
+    right = Path(b.path).read_text(encoding="utf-8").splitlines(keepends=True)
+    return "".join(difflib.unified_diff(left, right, fromfile=a.ref, tofile=b.ref))
