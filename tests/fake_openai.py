@@ -63,10 +63,12 @@ def _message_text(message: Json) -> str:
 
 
 def last_user_message(request: Json) -> str:
-    for message in reversed(request.get("messages") or []):
-        if isinstance(message, dict) and message.get("role") == "user":
-            return _message_text(message)
-    return ""
+    """The last user message that carries an article (a re-ask only repeats
+    the reason), else simply the last user message."""
+    users = [_message_text(m) for m in request.get("messages") or []
+             if isinstance(m, dict) and m.get("role") == "user"]
+    with_article = [text for text in users if "<article>" in text]
+    return (with_article or users or [""])[-1]
 
 
 def article_text(message: str) -> str:
@@ -113,7 +115,11 @@ def echo_tldr_answer(request: Json) -> str:
     """A schema-valid tldr answer built from the article in the last user message."""
     text = article_text(last_user_message(request))
     tldr = first_sentences(text) or "No content."
-    return json.dumps({"tldr": tldr, "entities": capitalised_entities(text)})
+    answer: Json = {"tldr": tldr, "entities": capitalised_entities(text)}
+    properties = (_json_schema(request).get("schema") or {}).get("properties") or {}
+    if "key_facts" in properties:
+        answer["key_facts"] = [first_sentences(text, max_words=12)]
+    return json.dumps(answer)
 
 
 def story_answer(request: Json) -> str:

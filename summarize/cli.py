@@ -1,0 +1,152 @@
+"""Command line: parses arguments, calls the pipeline, prints. No logic here."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import List, Optional
+
+import typer
+
+from summarize import console
+from summarize.calls import AnswerError
+from summarize.clean import clean_paths
+from summarize.llm import PRICES, LLMError
+from summarize.prompts import PromptError, diff_prompts, list_prompts, load_prompt
+from summarize.store import Store, default_db_path
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Turn scraped news pages into a grounded daily briefing.")
+prompts_app = typer.Typer(no_args_is_help=True, help="List, show and compare the versioned prompts.")
+app.add_typer(prompts_app, name="prompts")
+
+MB = 1_000_000
+Paths = typer.Argument(..., help="Files, directories, globs, or - for stdin.")
+MaxSize = typer.Option(5.0, "--max-size", help="Reject inputs larger than this many MB.")
+Today = typer.Option(None, "--today", help="Reference date for relative dates (YYYY-MM-DD).")
+AsJson = typer.Option(False, "--json", help="One JSON object per article per line.")
+Model = typer.Option(None, "--model", help="Model name (default: SUMMARIZE_MODEL, or the backend's default).")
+Backend = typer.Option("auto", "--backend", help="auto, embedded or openai (any OpenAI-compatible server).")
+Db = typer.Option(None, "--db", help="SQLite file for the cache and call log (default: SUMMARIZE_DB or the user data dir).")
+NoCache = typer.Option(False, "--no-cache", help="Call the model even when an answer is cached.")
+Concurrency = typer.Option(4, "--concurrency", min=1, max=64, help="LLM calls in flight at once.")
+Quiet = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+
+
+def fail(message: str, code: int = 2) -> None:
+    console.stderr.print(f"summarize: {message}", markup=False)
+    raise typer.Exit(code)
+
+
+def parse_day(value: Optional[str], option: str) -> Optional[date]:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        fail(f"{option} expects YYYY-MM-DD, got {value!r}")
+
+
+def report_failures(items) -> None:
+    for item in items:
+        if not item.ok:
+            console.stderr.print(console.error_line(item.path, item.error or "failed"), markup=False)
+
+
+@app.command()
+def clean(paths: List[str] = Paths, as_json: bool = AsJson, max_size: float = MaxSize,
+          today: Optional[str] = Today) -> None:
+    """Clean raw page dumps and HTML: body text and metadata."""
+    articles = clean_paths(paths, max_bytes=int(max_size * MB), today=parse_day(today, "--today"))
+    for article in articles:
+        print(article.model_dump_json() if as_json else console.cleaned_block(article), flush=True)
+    report_failures(articles)
+    raise typer.Exit(0 if all(a.ok for a in articles) else 1)
+
+
+@app.command()
+def tldr(paths: List[str] = Paths, as_json: bool = AsJson, prompt: str = typer.Option(None, "--prompt",
+         help="Prompt version, e.g. tldr@v2 (default: the shipped default)."),
+         language: Optional[str] = typer.Option(None, "--language", help="Write TLDRs in this language (de, en, …)."),
+         model: Optional[str] = Model, backend: str = Backend, db: Optional[Path] = Db, no_cache: bool = NoCache,
+         concurrency: int = Concurrency, quiet: bool = Quiet, max_size: float = MaxSize,
+         today: Optional[str] = Today) -> None:
+    """Clean each article and ask the model for a grounded TLDR and entities."""
+    from summarize.engine import open_caller
+    from summarize.tldr import DEFAULT_PROMPT, TldrSettings, summarize_all
+
+    settings = TldrSettings.load(prompt or DEFAULT_PROMPT, language)
+    articles = clean_paths(paths, max_bytes=int(max_size * MB), today=parse_day(today, "--today"))
+    with open_caller(model=model, backend=backend, db=db, use_cache=not no_cache,
+                     concurrency=concurrency) as caller, \
+            console.progress(len(articles), "summarizing", quiet) as advance:
+        summaries = summarize_all(articles, caller, settings, concurrency=concurrency, on_done=advance)
+    for summary in summaries:
+        print(summary.model_dump_json() if as_json else console.summary_block(summary), flush=True)
+    report_failures(summaries)
+    raise typer.Exit(0 if all(s.ok for s in summaries) else 1)
+
+
+@prompts_app.command("list")
+def prompts_list() -> None:
+    """Every prompt version with its hash and description."""
+    for p in list_prompts():
+        first_line = p.description.splitlines()[0] if p.description else ""
+        print(f"{p.ref:<14} {p.content_hash}  {p.schema_name:<14} {first_line}")
+
+
+@prompts_app.command("show")
+def prompts_show(ref: str = typer.Argument(..., help="NAME@VERSION")) -> None:
+    """Print one prompt file."""
+    p = load_prompt(ref)
+    print(f"# {p.ref}  hash {p.content_hash}  ({p.path})")
+    print(Path(p.path).read_text(encoding="utf-8"))
+
+
+@prompts_app.command("diff")
+def prompts_diff(a: str = typer.Argument(...), b: str = typer.Argument(...)) -> None:
+    """Unified diff of two prompt versions."""
+    print(diff_prompts(load_prompt(a), load_prompt(b)) or "(identical)")
+
+
+@app.command("log")
+def log(limit: int = typer.Option(20, "--limit", help="How many recent calls."), db: Optional[Path] = Db) -> None:
+    """Recent LLM calls and totals (tokens, cost where the price is known)."""
+    store = Store(db or default_db_path())
+    try:
+        for call in reversed(store.recent_calls(limit)):
+            print(f"{_when(call['ts'])}  {call['backend']:<8} {call['model'][:28]:<28} {call['prompt']:<12} "
+                  f"{call['prompt_tokens']:>6}+{call['completion_tokens']:<5} {call['latency']:6.2f}s  "
+                  f"{call['outcome']}{': ' + call['error'] if call['error'] else ''}")
+        print("\ntotals:")
+        for row in store.totals():
+            price = PRICES.get(row["model"])
+            cost = (f"  ${(row['prompt_tokens'] * price[0] + row['completion_tokens'] * price[1]) / 1e6:.4f}"
+                    if price else "")
+            print(f"  {row['model']}: {row['calls']} calls ({row['ok']} ok), "
+                  f"{row['prompt_tokens']} prompt + {row['completion_tokens']} completion tokens, "
+                  f"avg {row['avg_latency']} s{cost}")
+    finally:
+        store.close()
+
+
+def _when(ts: float) -> str:
+    from datetime import datetime
+
+    return datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def main() -> None:
+    """Entry point: user errors become one line on stderr, never a traceback."""
+    try:
+        app()
+    except (PromptError, LLMError, AnswerError) as exc:
+        console.stderr.print(f"summarize: {exc}", markup=False)
+        sys.exit(2)
+    except KeyboardInterrupt:
+        console.stderr.print("summarize: interrupted", markup=False)
+        sys.exit(130)
+    except OSError as exc:
+        console.stderr.print(f"summarize: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), markup=False)
+        sys.exit(1)

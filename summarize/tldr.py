@@ -1,0 +1,134 @@
+"""clean → chunk → LLM → ground for one article, and for a batch.
+
+An article that fits the context goes to the model in one call; a longer one
+is summarized chunk by chunk and reduced in one more call. Whatever the model
+says is then checked against the source: entities not found there are
+dropped and reported, and the TLDR gets flags for invented names and numbers,
+excess length and copying.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from summarize.calls import AnswerError, StructuredCaller
+from summarize.chunk import split_for_context
+from summarize.ground import check_tldr, ground_entities
+from summarize.llm import LLMError
+from summarize.models import ArticleSummary, CleanedArticle, RawEntity, Usage
+from summarize.prompts import LANGUAGE_NAMES, Prompt, load_prompt
+from summarize.tokens import count_tokens
+
+DEFAULT_PROMPT = "tldr@v2"
+REDUCE_PROMPT = "reduce@v1"
+# tiktoken's o200k counts are a proxy for the serving model's own tokenizer,
+# which spends up to a quarter more tokens on German text.
+TOKENIZER_MARGIN = 1.25
+CHUNK_OVERLAP = 120
+
+
+@dataclass
+class TldrSettings:
+    prompt: Prompt
+    reduce_prompt: Prompt
+    language: str | None = None  # force the TLDR's language
+
+    @classmethod
+    def load(cls, prompt_ref: str = DEFAULT_PROMPT, language: str | None = None) -> "TldrSettings":
+        return cls(load_prompt(prompt_ref), load_prompt(REDUCE_PROMPT), language)
+
+
+def language_name(code: str | None) -> str:
+    return LANGUAGE_NAMES.get((code or "").lower(), code or "the article's language")
+
+
+def article_budget(prompt: Prompt, context_size: int) -> int:
+    """Tokens of article text that fit one call with room for the answer."""
+    overhead = count_tokens(" ".join(m["content"] for m in prompt.messages(article="", language="", title="")))
+    answer = int(prompt.sampling.get("max_tokens", 512))
+    return max(256, int((context_size - answer) / TOKENIZER_MARGIN) - overhead - 64)
+
+
+def grounded_content_check(source: str) -> Callable:
+    """Reject an answer with nothing of the article in it: the sign of a model
+    that followed an instruction injected into the page instead of ours."""
+
+    def check(answer) -> str | None:
+        if not answer.tldr.strip():
+            return "the tldr is empty"
+        if "no_grounded_content" in check_tldr(answer.tldr, source).flags:
+            return "the tldr says nothing that is in the article"
+        return None
+
+    return check
+
+
+def summarize_article(article: CleanedArticle, caller: StructuredCaller, settings: TldrSettings) -> ArticleSummary:
+    started = time.perf_counter()
+    usage = Usage()
+    summary = ArticleSummary(
+        path=article.path, title=article.title, source=article.source, published=article.published,
+        language=article.language, prompt=settings.prompt.ref, prompt_hash=settings.prompt.content_hash,
+        model=caller.backend.model,
+    )
+    if not article.ok:
+        summary.ok, summary.error = False, article.error
+        return summary
+    if not article.text.strip():
+        summary.ok, summary.error = False, "no article text left after cleaning"
+        return summary
+    language = settings.language or article.language or "de"
+    try:
+        tldr, raw_entities = _ask_for_tldr(article, language, caller, settings, usage)
+    except (AnswerError, LLMError) as exc:
+        summary.ok, summary.error = False, str(exc)
+    else:
+        grounded = ground_entities(raw_entities, article.text)
+        check = check_tldr(tldr, article.text, max_words=settings.prompt.max_words)
+        summary.tldr = tldr
+        summary.entities = grounded.entities
+        summary.ungrounded = grounded.ungrounded
+        summary.flags = check.flags
+    summary.usage = usage
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+def _ask_for_tldr(article: CleanedArticle, language: str, caller: StructuredCaller,
+                  settings: TldrSettings, usage: Usage) -> tuple[str, list[RawEntity]]:
+    variables = {"language": language_name(language), "title": article.title or ""}
+    chunks = split_for_context(article.text, article_budget(settings.prompt, caller.backend.context_size),
+                               CHUNK_OVERLAP)
+    check = grounded_content_check(article.text)
+    if len(chunks) == 1:
+        answer = caller.ask(settings.prompt, {**variables, "article": chunks[0]}, usage, check)
+        return answer.tldr, list(answer.entities)
+    partials = [caller.ask(settings.prompt, {**variables, "article": chunk}, usage,
+                           grounded_content_check(chunk)) for chunk in chunks]
+    joined = "\n\n".join(f"Part {i}/{len(partials)}: {p.tldr}" for i, p in enumerate(partials, 1))
+    reduced = caller.ask(settings.reduce_prompt, {**variables, "article": joined}, usage, check)
+    entities = [e for p in partials for e in p.entities] + list(reduced.entities)
+    return reduced.tldr, entities
+
+
+def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, settings: TldrSettings, *,
+                  concurrency: int = 4, on_done: Callable[[ArticleSummary], None] | None = None,
+                  ) -> list[ArticleSummary]:
+    """Summaries in input order; calls run concurrently up to `concurrency`."""
+    articles = list(articles)
+
+    def run(article: CleanedArticle) -> ArticleSummary:
+        try:
+            result = summarize_article(article, caller, settings)
+        except Exception as exc:  # one article's bug must not lose the batch
+            result = ArticleSummary(path=article.path, ok=False, error=f"internal error: {type(exc).__name__}: {exc}",
+                                    title=article.title, source=article.source, published=article.published)
+        if on_done:
+            on_done(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+        return list(pool.map(run, articles))
