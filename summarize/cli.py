@@ -78,8 +78,7 @@ def tldr(paths: List[str] = Paths, as_json: bool = AsJson, prompt: str = typer.O
 
     settings = TldrSettings.load(prompt or DEFAULT_PROMPT, language)
     articles = clean_paths(paths, max_bytes=int(max_size * MB), today=parse_day(today, "--today"))
-    with open_caller(model=model, backend=backend, db=db, use_cache=not no_cache,
-                     concurrency=concurrency) as caller, \
+    with open_caller(model=model, backend=backend, db=db, use_cache=not no_cache) as caller, \
             console.progress(len(articles), "summarizing", quiet) as advance:
         summaries = summarize_all(articles, caller, settings, concurrency=concurrency, on_done=advance)
     for summary in summaries:

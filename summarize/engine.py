@@ -13,13 +13,13 @@ from summarize.store import Store, default_db_path
 
 @contextmanager
 def open_caller(*, model: str | None = None, backend: str = "auto", db: Path | None = None,
-                use_cache: bool = True, concurrency: int = 4) -> Iterator[StructuredCaller]:
+                use_cache: bool = True) -> Iterator[StructuredCaller]:
     """A caller over the chosen backend and the SQLite store; both closed on exit,
     including on Ctrl-C, so the embedded server never outlives the run."""
     store = Store(db or default_db_path())
     llm = None
     try:
-        llm = open_backend(model=model, backend=backend, concurrency=concurrency)
+        llm = open_backend(model=model, backend=backend)
         yield StructuredCaller(llm, store, use_cache=use_cache)
     finally:
         if llm is not None:

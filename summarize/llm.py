@@ -39,8 +39,9 @@ class ChatRequest:
     seed: int | None = 0
 
     def params(self) -> dict:
+        """Everything besides the messages that changes the answer (the cache key)."""
         return {"temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
-                "schema_name": self.schema_name}
+                "schema_name": self.schema_name, "schema": self.schema}
 
 
 @dataclass
@@ -60,6 +61,7 @@ class LLMBackend(Protocol):
     name: str
     model: str
     context_size: int
+    slots: int  # requests the backend serves at once; more only queue
 
     def complete(self, request: ChatRequest) -> ChatResult: ...
 
@@ -131,6 +133,7 @@ class OpenAIChat:
         self.name = name
         self.model = model
         self.context_size = context_size
+        self.slots = 64
         self.policy = policy or RetryPolicy()
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", max_retries=0, timeout=self.policy.timeout
@@ -182,7 +185,7 @@ class OpenAIChat:
         self._client.close()
 
 
-def open_backend(*, model: str | None = None, backend: str = "auto", concurrency: int = 4,
+def open_backend(*, model: str | None = None, backend: str = "auto",
                  policy: RetryPolicy | None = None) -> LLMBackend:
     """Choose the backend from the environment: a configured endpoint wins,
     then OpenAI with a key, else the embedded model."""
@@ -194,7 +197,7 @@ def open_backend(*, model: str | None = None, backend: str = "auto", concurrency
     if backend == "embedded":
         from summarize.embedded import EmbeddedLlama
 
-        return EmbeddedLlama(parallel=concurrency, policy=policy)
+        return EmbeddedLlama(policy=policy)
     if backend != "openai":
         raise LLMError(f"unknown backend {backend!r} (use auto, embedded or openai)")
     if not base_url and not api_key:

@@ -41,11 +41,28 @@ class RawEntity(BaseModel):
     type: EntityType
 
 
+# Bounded lists keep a small model from spending its time on endless entity
+# lists; servers with grammar-constrained decoding enforce the bound.
+MAX_ENTITIES = 12
+MAX_KEY_FACTS = 4
+
+
 class TldrAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tldr: str
-    entities: list[RawEntity]
+    entities: list[RawEntity] = Field(max_length=MAX_ENTITIES)
+
+
+class KeyFactsAnswer(BaseModel):
+    """Entities and facts first, the TLDR last: writing the facts down before the
+    summary keeps a small model from pasting the article's first sentences."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entities: list[RawEntity] = Field(max_length=MAX_ENTITIES)
+    key_facts: list[str] = Field(max_length=MAX_KEY_FACTS)
+    tldr: str
 
 
 class StoryAnswer(BaseModel):

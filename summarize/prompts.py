@@ -18,22 +18,11 @@ from string import Template
 
 from pydantic import BaseModel
 
-from summarize.models import RawEntity, StoryAnswer, TldrAnswer
+from summarize.models import KeyFactsAnswer, StoryAnswer, TldrAnswer
 
 
 class PromptError(Exception):
     """A prompt that does not exist or cannot be read; the message is one line."""
-
-
-class KeyFactsAnswer(BaseModel):
-    """Entities and facts first, the TLDR last: writing the facts down before the
-    summary keeps a small model from pasting the article's first sentences."""
-
-    model_config = {"extra": "forbid"}
-
-    entities: list[RawEntity]
-    key_facts: list[str]
-    tldr: str
 
 
 # The schema a prompt names in its file; each must reduce to TldrAnswer or StoryAnswer.
@@ -97,7 +86,8 @@ def strict_schema(model: type[BaseModel]) -> dict:
         if isinstance(node, dict):
             if "$ref" in node:
                 return fix(defs[node["$ref"].split("/")[-1]])
-            node = {k: fix(v) for k, v in node.items() if k != "title"}
+            # Titles and docstrings would only cost prompt tokens on servers that show the schema.
+            node = {k: fix(v) for k, v in node.items() if k not in ("title", "description")}
             if node.get("type") == "object":
                 node["additionalProperties"] = False
                 node["required"] = list(node.get("properties", {}))

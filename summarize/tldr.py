@@ -130,5 +130,5 @@ def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, 
             on_done(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, caller.backend.slots))) as pool:
         return list(pool.map(run, articles))

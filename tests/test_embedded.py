@@ -68,7 +68,7 @@ def test_model_path_override_must_exist(monkeypatch, tmp_path):
 
 
 def test_real_server_answers_through_the_openai_sdk_and_stops(tmp_path):
-    backend = embedded.EmbeddedLlama(model_path=smollm2_path(), parallel=1)
+    backend = embedded.EmbeddedLlama(model_path=smollm2_path(), slot_context=2048)
     assert not backend.started, "the server starts on the first call, not before"
     store = Store(tmp_path / "state.sqlite3")
     caller = StructuredCaller(backend, store)
