@@ -87,6 +87,50 @@ def tldr(paths: List[str] = Paths, as_json: bool = AsJson, prompt: str = typer.O
     raise typer.Exit(0 if all(s.ok for s in summaries) else 1)
 
 
+@app.command()
+def digest(paths: List[str] = Paths,
+           day: Optional[str] = typer.Option(None, "--date", help="Only articles of this day (YYYY-MM-DD)."),
+           out: Optional[Path] = typer.Option(None, "--out", help="Directory for the briefing files "
+                                              "[default: ./briefings/, and the Markdown also goes to stdout]."),
+           formats: str = typer.Option("md,html,json", "--format", help="Comma-separated: md, html, json."),
+           window: int = typer.Option(1, "--window", min=0, help="Days apart that still count as one event."),
+           prompt: str = typer.Option(None, "--prompt", help="TLDR prompt version (default: the shipped default)."),
+           story_prompt: str = typer.Option("story@v1", "--story-prompt", help="Prompt version for merged stories."),
+           language: Optional[str] = typer.Option(None, "--language", help="Write TLDRs in this language."),
+           model: Optional[str] = Model, backend: str = Backend, db: Optional[Path] = Db, no_cache: bool = NoCache,
+           concurrency: int = Concurrency, quiet: bool = Quiet, max_size: float = MaxSize,
+           today: Optional[str] = Today) -> None:
+    """The daily briefing: stories across outlets in Markdown, HTML and JSON."""
+    from summarize.digest import DigestSettings, run_digest
+    from summarize.engine import open_caller
+    from summarize.render import FORMATS, render_markdown, write_briefing
+    from summarize.tldr import DEFAULT_PROMPT
+
+    chosen = [f.strip() for f in formats.split(",") if f.strip()]
+    unknown = [f for f in chosen if f not in FORMATS]
+    if unknown or not chosen:
+        fail(f"--format takes {', '.join(FORMATS)}; got {formats!r}")
+    settings = DigestSettings.load(prompt=prompt or DEFAULT_PROMPT, story_prompt=story_prompt, language=language,
+                                   day=parse_day(day, "--date"), window_days=window, concurrency=concurrency)
+    from summarize.ingest import expand_inputs
+
+    total = len(expand_inputs(paths))
+    with open_caller(model=model, backend=backend, db=db, use_cache=not no_cache) as caller, \
+            console.progress(total, "summarizing", quiet) as advance:
+        briefing = run_digest(paths, caller, settings, max_bytes=int(max_size * MB),
+                              today=parse_day(today, "--today"), on_article=advance)
+    written = write_briefing(briefing, out or Path("briefings"), chosen)
+    if out is None:
+        print(render_markdown(briefing), flush=True)
+    for path in written:
+        console.stderr.print(f"wrote {path}", markup=False)
+    if briefing.ignored:
+        console.stderr.print(f"{briefing.ignored} article(s) outside {day} ignored", markup=False)
+    for failure in briefing.not_summarized:
+        console.stderr.print(console.error_line(failure.path, failure.error), markup=False)
+    raise typer.Exit(1 if briefing.not_summarized else 0)
+
+
 @prompts_app.command("list")
 def prompts_list() -> None:
     """Every prompt version with its hash and description."""

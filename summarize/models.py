@@ -107,6 +107,7 @@ class ArticleSummary(BaseModel):
     published: str | None = None
     language: str | None = None
     tldr: str | None = None
+    key_facts: list[str] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
     ungrounded: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)

@@ -82,13 +82,14 @@ def summarize_article(article: CleanedArticle, caller: StructuredCaller, setting
         return summary
     language = settings.language or article.language or "de"
     try:
-        tldr, raw_entities = _ask_for_tldr(article, language, caller, settings, usage)
+        tldr, raw_entities, key_facts = _ask_for_tldr(article, language, caller, settings, usage)
     except (AnswerError, LLMError) as exc:
         summary.ok, summary.error = False, str(exc)
     else:
         grounded = ground_entities(raw_entities, article.text)
         check = check_tldr(tldr, article.text, max_words=settings.prompt.max_words)
         summary.tldr = tldr
+        summary.key_facts = key_facts
         summary.entities = grounded.entities
         summary.ungrounded = grounded.ungrounded
         summary.flags = check.flags
@@ -98,20 +99,20 @@ def summarize_article(article: CleanedArticle, caller: StructuredCaller, setting
 
 
 def _ask_for_tldr(article: CleanedArticle, language: str, caller: StructuredCaller,
-                  settings: TldrSettings, usage: Usage) -> tuple[str, list[RawEntity]]:
+                  settings: TldrSettings, usage: Usage) -> tuple[str, list[RawEntity], list[str]]:
     variables = {"language": language_name(language), "title": article.title or ""}
     chunks = split_for_context(article.text, article_budget(settings.prompt, caller.backend.context_size),
                                CHUNK_OVERLAP)
     check = grounded_content_check(article.text)
     if len(chunks) == 1:
         answer = caller.ask(settings.prompt, {**variables, "article": chunks[0]}, usage, check)
-        return answer.tldr, list(answer.entities)
+        return answer.tldr, list(answer.entities), list(getattr(answer, "key_facts", []))
     partials = [caller.ask(settings.prompt, {**variables, "article": chunk}, usage,
                            grounded_content_check(chunk)) for chunk in chunks]
     joined = "\n\n".join(f"Part {i}/{len(partials)}: {p.tldr}" for i, p in enumerate(partials, 1))
     reduced = caller.ask(settings.reduce_prompt, {**variables, "article": joined}, usage, check)
     entities = [e for p in partials for e in p.entities] + list(reduced.entities)
-    return reduced.tldr, entities
+    return reduced.tldr, entities, [f for p in partials for f in getattr(p, "key_facts", [])][:8]
 
 
 def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, settings: TldrSettings, *,

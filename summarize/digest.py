@@ -1,0 +1,172 @@
+"""A day's pile of articles → one briefing of cross-outlet stories.
+
+clean → tldr (through the cache) → drop near duplicates, keeping every outlet
+as a source → cluster by event → one merge call per multi-article story →
+order by importance. Every input ends up either in a story or under "not
+summarized" with its reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Callable, Sequence
+
+from summarize.calls import AnswerError, StructuredCaller
+from summarize.clean import clean_paths
+from summarize.cluster import ClusterItem, cluster_stories, find_duplicates
+from summarize.ground import check_tldr, merge_entities
+from summarize.llm import LLMError
+from summarize.models import (ArticleSummary, Briefing, CleanedArticle, Failure, Story, StorySource, Usage)
+from summarize.prompts import Prompt, load_prompt
+from summarize.store import stable_hash
+from summarize.tldr import TldrSettings, grounded_content_check, language_name, summarize_all
+
+STORY_PROMPT = "story@v1"
+
+
+@dataclass
+class DigestSettings:
+    tldr: TldrSettings
+    story_prompt: Prompt
+    day: date | None = None
+    window_days: int = 1
+    concurrency: int = 4
+
+    @classmethod
+    def load(cls, *, prompt: str, story_prompt: str = STORY_PROMPT, language: str | None = None,
+             day: date | None = None, window_days: int = 1, concurrency: int = 4) -> "DigestSettings":
+        return cls(TldrSettings.load(prompt, language), load_prompt(story_prompt), day, window_days, concurrency)
+
+
+@dataclass
+class Member:
+    """One summarized article inside a story, with the text it was grounded on."""
+
+    article: CleanedArticle
+    summary: ArticleSummary
+
+
+def select_day(articles: list[CleanedArticle], day: date | None) -> tuple[list[CleanedArticle], int]:
+    """Articles of `day` (undated ones too: they may well be from that day) and
+    the number ignored; failed inputs are always kept so they are reported."""
+    if day is None:
+        return articles, 0
+    wanted = day.isoformat()
+    kept = [a for a in articles if not a.ok or a.published in (None, wanted)]
+    return kept, len(articles) - len(kept)
+
+
+def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestSettings, *,
+               max_bytes: int = 5_000_000, today: date | None = None,
+               on_article: Callable[..., None] | None = None) -> Briefing:
+    cleaned, ignored = select_day(clean_paths(list(paths), max_bytes=max_bytes, today=today), settings.day)
+    summaries = summarize_all(cleaned, caller, settings.tldr, concurrency=settings.concurrency, on_done=on_article)
+    briefing = build_briefing(cleaned, summaries, caller, settings)
+    briefing.ignored = ignored
+    return briefing
+
+
+def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary], caller: StructuredCaller,
+                   settings: DigestSettings) -> Briefing:
+    usage = Usage()
+    for summary in summaries:
+        usage = usage.add(summary.usage)
+    failures = [Failure(path=s.path, error=s.error or "failed") for s in summaries if not s.ok]
+    members = [Member(a, s) for a, s in zip(cleaned, summaries) if s.ok]
+
+    stories: list[Story] = []
+    prompts = [settings.tldr.prompt.ref]
+    for group in group_members(members, settings.window_days):
+        story_usage = Usage()
+        stories.append(make_story(group, caller, settings.story_prompt, settings.tldr.language, story_usage))
+        usage = usage.add(story_usage)
+        if story_usage.calls or story_usage.cached:
+            prompts.append(settings.story_prompt.ref)
+    dates = [m.article.published for m in members if m.article.published]
+    return Briefing(
+        date=settings.day.isoformat() if settings.day else (max(dates) if dates else None),
+        stories=order_stories(stories),
+        not_summarized=failures,
+        usage=usage,
+        prompts=sorted(set(prompts)),
+        model=caller.backend.model,
+    )
+
+
+def cluster_item(member: Member) -> ClusterItem:
+    return ClusterItem(key=member.article.path, published=member.article.published,
+                       title=member.article.title or "", text=member.article.text,
+                       entities=[e.name for e in member.summary.entities])
+
+
+def group_members(members: list[Member], window_days: int) -> list[list[Member]]:
+    """Stories as lists of members; near-duplicate copies ride along with the
+    article they copy instead of weighing on the clustering twice."""
+    items = [cluster_item(m) for m in members]
+    copies_of: dict[int, list[int]] = {}
+    copied: set[int] = set()
+    for group in find_duplicates(items):
+        head, *rest = group
+        copies_of[head] = rest
+        copied.update(rest)
+    heads = [i for i in range(len(members)) if i not in copied]
+    stories = cluster_stories([items[i] for i in heads], window_days=window_days)
+    return [[members[j] for i in story for j in (heads[i], *copies_of.get(heads[i], []))] for story in stories]
+
+
+def story_id(group: list[Member]) -> str:
+    return "s-" + stable_hash(sorted(m.article.path for m in group))[:10]
+
+
+def source_of(member: Member) -> StorySource:
+    return StorySource(path=member.article.path, source=member.article.source, title=member.article.title,
+                       published=member.article.published)
+
+
+def reports_for_merge(group: list[Member]) -> str:
+    """The per-article answers the merge call works from, one block per outlet."""
+    blocks = []
+    for i, member in enumerate(group, 1):
+        s = member.summary
+        facts = "".join(f"\n- {fact}" for fact in s.key_facts)
+        blocks.append(f"Report {i} — outlet: {s.source or 'unknown outlet'}, date: {s.published or 'undated'}\n"
+                      f"Title: {s.title or ''}\nSummary: {s.tldr}{facts}")
+    return "\n\n".join(blocks)
+
+
+def make_story(group: list[Member], caller: StructuredCaller, prompt: Prompt, language: str | None,
+               usage: Usage) -> Story:
+    newest = max(group, key=lambda m: m.article.published or "")
+    story = Story(
+        id=story_id(group), headline=newest.summary.title or newest.article.path, tldr=newest.summary.tldr or "",
+        entities=merge_entities([m.summary.entities for m in group]),
+        sources=[source_of(m) for m in group], flags=list(newest.summary.flags),
+        ungrounded=sorted({name for m in group for name in m.summary.ungrounded}),
+    )
+    if len({m.summary.tldr for m in group}) == 1:
+        return story  # one article, or identical copies of it
+    source_text = "\n\n".join(m.article.text for m in group)
+    lang = language or newest.article.language or "de"
+    try:
+        answer = caller.ask(prompt, {"article": reports_for_merge(group), "language": language_name(lang)},
+                            usage, grounded_content_check(source_text))
+    except (AnswerError, LLMError) as exc:
+        story.flags.append("merge_failed")
+        story.tldr = f"{story.tldr} (merged summary unavailable: {exc})"
+        return story
+    story.headline = answer.headline.strip() or story.headline
+    story.tldr = answer.tldr.strip()
+    story.flags = check_tldr(story.tldr, source_text, max_words=prompt.max_words).flags
+    return story
+
+
+def order_stories(stories: list[Story]) -> list[Story]:
+    """Most outlets first, then the most recent, then the most articles."""
+    def importance(story: Story) -> tuple:
+        outlets = {s.source or s.path for s in story.sources}
+        dates = [date.fromisoformat(s.published) for s in story.sources if s.published]
+        recency = -max(dates).toordinal() if dates else 0  # undated after dated
+        return (-len(outlets), recency, -len(story.sources), story.headline)
+
+    return sorted(stories, key=importance)
