@@ -30,7 +30,7 @@ class AnswerBook(Protocol):
     def get_answer(self, key: str) -> CachedAnswer | None: ...
 
     def put_answer(self, key: str, *, model: str, prompt: str, prompt_hash: str, input_hash: str,
-                   content: str, prompt_tokens: int, completion_tokens: int) -> None: ...
+                   content: str, prompt_tokens: int, completion_tokens: int, latency: float = 0.0) -> None: ...
 
     def log_call(self, record: CallRecord) -> None: ...
 
@@ -49,6 +49,8 @@ class StructuredCaller:
     backend: LLMBackend
     book: AnswerBook | None = None
     use_cache: bool = True
+    # A replayed evaluation reports the tokens and time the recorded call cost.
+    count_cached_cost: bool = False
 
     def ask(self, prompt: Prompt, variables: dict[str, str], usage: Usage,
             check: AnswerCheck | None = None) -> BaseModel:
@@ -71,11 +73,16 @@ class StructuredCaller:
                 answer, reason = _parse(prompt, cached.content, "stop", check)
                 if answer is not None:
                     usage.cached += 1
+                    if self.count_cached_cost:
+                        usage.prompt_tokens += cached.prompt_tokens
+                        usage.completion_tokens += cached.completion_tokens
+                        usage.model_seconds += cached.latency
                     return answer
 
         reason = ""
         for attempt in range(2):
             if attempt == 1:
+                usage.reasks += 1
                 request.messages = messages + [
                     {"role": "assistant", "content": result.content[:4000]},
                     {"role": "user", "content": REASK.format(reason=reason)},
@@ -89,6 +96,7 @@ class StructuredCaller:
                         key, model=self.backend.model, prompt=prompt.ref, prompt_hash=prompt.content_hash,
                         input_hash=input_hash, content=result.content,
                         prompt_tokens=result.prompt_tokens, completion_tokens=result.completion_tokens,
+                        latency=result.latency,
                     )
                 return answer
         raise AnswerError(f"invalid answer after a re-ask: {reason}")
@@ -102,6 +110,7 @@ class StructuredCaller:
             raise
         usage.prompt_tokens += result.prompt_tokens
         usage.completion_tokens += result.completion_tokens
+        usage.model_seconds += result.latency
         return result
 
     def _log(self, prompt: Prompt, input_hash: str, result: ChatResult | None, outcome: str,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import List, Optional
 import typer
 
 from summarize import console
+from summarize.cli_schedule import schedule_app
 from summarize.calls import AnswerError
 from summarize.clean import clean_paths
 from summarize.llm import PRICES, LLMError
@@ -20,6 +22,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="Turn scraped news pages into a grounded daily briefing.")
 prompts_app = typer.Typer(no_args_is_help=True, help="List, show and compare the versioned prompts.")
 app.add_typer(prompts_app, name="prompts")
+app.add_typer(schedule_app, name="schedule")
 
 MB = 1_000_000
 Paths = typer.Argument(..., help="Files, directories, globs, or - for stdin.")
@@ -129,6 +132,86 @@ def digest(paths: List[str] = Paths,
     for failure in briefing.not_summarized:
         console.stderr.print(console.error_line(failure.path, failure.error), markup=False)
     raise typer.Exit(1 if briefing.not_summarized else 0)
+
+
+@app.command("eval")
+def eval_command(
+        prompts: List[str] = typer.Option(None, "--prompt", help="Prompt version to evaluate (repeatable; default: every tldr version)."),
+        dataset: Optional[Path] = typer.Option(None, "--dataset", help="Gold JSONL [default: evals/gold.jsonl]."),
+        replay: bool = typer.Option(False, "--replay", help="Answers from evals/recordings only (the default)."),
+        record: bool = typer.Option(False, "--record", help="Call the model and store its answers as recordings."),
+        live: bool = typer.Option(False, "--live", help="Call the model, store nothing."),
+        recordings_dir: Optional[Path] = typer.Option(None, "--recordings", help="Recordings directory [default: evals/recordings]."),
+        as_json: bool = typer.Option(False, "--json", help="Print the results as JSON."),
+        report: Optional[Path] = typer.Option(None, "--report", help="Write eval.json and eval.html with charts here."),
+        baseline: Optional[str] = typer.Option(None, "--baseline", help="Fail when a candidate is worse than this version."),
+        max_drop: float = typer.Option(0.02, "--max-drop", help="Allowed drop on a headline metric."),
+        verbose: bool = typer.Option(False, "--verbose", "-v", help="Per-article detail."),
+        model: Optional[str] = Model, backend: str = Backend, concurrency: int = Concurrency) -> None:
+    """Compare prompt versions on the gold set; with --baseline, a CI gate."""
+    import json as json_lib
+
+    from summarize.eval_report import format_table, write_report
+    from summarize.evaluate import default_dataset, gate, run_eval
+    from summarize.recordings import NOT_RECORDED
+
+    if sum((replay, record, live)) > 1:
+        fail("choose one of --replay, --record, --live")
+    mode = "record" if record else "live" if live else "replay"
+    refs = prompts or [p.ref for p in list_prompts() if p.name == "tldr"]
+    for ref in refs + ([baseline] if baseline else []):
+        load_prompt(ref)
+    if baseline and baseline not in refs:
+        refs = [baseline, *refs]
+    dataset = dataset or default_dataset()
+    if not dataset.is_file():
+        fail(f"{dataset}: no such dataset")
+    with _eval_caller(mode, model, backend, recordings_dir or dataset.parent / "recordings") as caller:
+        result = run_eval(dataset, refs, caller, mode=mode, concurrency=concurrency)
+    print(json_lib.dumps(result.to_json(), indent=2, ensure_ascii=False) if as_json
+          else format_table(result, verbose))
+    if report:
+        for path in write_report(result, report):
+            console.stderr.print(f"wrote {path}", markup=False)
+    code = 0
+    missing = sum(c.metrics.get("not_recorded") or 0 for c in result.columns)
+    if missing:
+        console.stderr.print(f"summarize: {missing} answer(s) {NOT_RECORDED}; run with --record", markup=False)
+        code = 1
+    if baseline:
+        for line in gate(result, baseline, max_drop):
+            console.stderr.print(f"gate: {line}", markup=False)
+            code = 1
+    raise typer.Exit(code)
+
+
+def _eval_caller(mode: str, model: Optional[str], backend: str, recordings_dir: Path):
+    from contextlib import contextmanager
+
+    from summarize.calls import StructuredCaller
+    from summarize.embedded import MODEL_NAME, SLOT_CONTEXT
+    from summarize.llm import open_backend
+    from summarize.recordings import RecordingBook, Recordings, ReplayBackend, recording_path
+
+    @contextmanager
+    def opened():
+        if mode == "replay":
+            name = model or os.environ.get("SUMMARIZE_MODEL") or MODEL_NAME
+            recordings = Recordings(recording_path(recordings_dir, name))
+            yield StructuredCaller(ReplayBackend(name, recordings.context_size or SLOT_CONTEXT), recordings,
+                                   count_cached_cost=True)
+            return
+        llm = open_backend(model=model, backend=backend)
+        try:
+            if mode == "record":
+                recordings = Recordings(recording_path(recordings_dir, llm.model), writable=True)
+                yield StructuredCaller(llm, RecordingBook(recordings, llm.context_size), count_cached_cost=True)
+            else:
+                yield StructuredCaller(llm, None, use_cache=False)
+        finally:
+            llm.close()
+
+    return opened()
 
 
 @prompts_app.command("list")

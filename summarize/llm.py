@@ -78,6 +78,14 @@ class RetryPolicy:
     retry_after_max: float = 60.0
 
 
+def without_length_bounds(node):
+    if isinstance(node, dict):
+        return {k: without_length_bounds(v) for k, v in node.items() if k not in ("maxLength", "minLength")}
+    if isinstance(node, list):
+        return [without_length_bounds(v) for v in node]
+    return node
+
+
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError)):
         return True
@@ -134,6 +142,8 @@ class OpenAIChat:
         self.model = model
         self.context_size = context_size
         self.slots = 64
+        # OpenAI's strict mode rejects string length bounds; other servers enforce them.
+        self.length_bounds = base_url is not None
         self.policy = policy or RetryPolicy()
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", max_retries=0, timeout=self.policy.timeout
@@ -161,7 +171,8 @@ class OpenAIChat:
             max_tokens=request.max_tokens,
             response_format={
                 "type": "json_schema",
-                "json_schema": {"name": request.schema_name, "schema": request.schema, "strict": True},
+                "json_schema": {"name": request.schema_name, "strict": True,
+                                "schema": request.schema if self.length_bounds else without_length_bounds(request.schema)},
             },
             **extra,
         )

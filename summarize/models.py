@@ -41,17 +41,11 @@ class RawEntity(BaseModel):
     type: EntityType
 
 
-# Bounded lists keep a small model from spending its time on endless entity
-# lists; servers with grammar-constrained decoding enforce the bound.
-MAX_ENTITIES = 12
-MAX_KEY_FACTS = 4
-
-
 class TldrAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     tldr: str
-    entities: list[RawEntity] = Field(max_length=MAX_ENTITIES)
+    entities: list[RawEntity]
 
 
 class KeyFactsAnswer(BaseModel):
@@ -60,8 +54,8 @@ class KeyFactsAnswer(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    entities: list[RawEntity] = Field(max_length=MAX_ENTITIES)
-    key_facts: list[str] = Field(max_length=MAX_KEY_FACTS)
+    entities: list[RawEntity]
+    key_facts: list[str]
     tldr: str
 
 
@@ -86,14 +80,11 @@ class Usage(BaseModel):
     completion_tokens: int = 0
     calls: int = 0
     cached: int = 0
+    reasks: int = 0  # calls that repeated a rejected answer's request
+    model_seconds: float = 0.0  # time spent waiting for the model
 
     def add(self, other: "Usage") -> "Usage":
-        return Usage(
-            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
-            completion_tokens=self.completion_tokens + other.completion_tokens,
-            calls=self.calls + other.calls,
-            cached=self.cached + other.cached,
-        )
+        return Usage(**{name: getattr(self, name) + getattr(other, name) for name in Usage.model_fields})
 
 
 class ArticleSummary(BaseModel):

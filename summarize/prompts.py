@@ -49,6 +49,7 @@ class Prompt:
     user: str
     examples: tuple[tuple[str, str], ...]
     sampling: dict = field(default_factory=dict)
+    limits: dict = field(default_factory=dict)
     max_words: int = 60
     content_hash: str = ""
     path: str = ""
@@ -62,7 +63,23 @@ class Prompt:
         return SCHEMAS[self.schema_name]
 
     def json_schema(self) -> dict:
-        return strict_schema(self.schema)
+        """The strict schema with this version's output bounds; servers that
+        decode under a grammar (llama.cpp, vLLM) enforce them while generating,
+        which stops a small model from pasting the article into a field."""
+        schema = strict_schema(self.schema)
+        fields = schema["properties"]
+        for name, bounds in self.limits.items():
+            if name not in fields:
+                raise PromptError(f"{self.ref}: [limits] names {name!r}, which the {self.schema_name} schema lacks")
+            target = fields[name]
+            for key, value in bounds.items():
+                if key == "item_max_chars":
+                    target["items"]["maxLength"] = int(value)
+                elif key in ("max_items", "max_chars"):
+                    target["maxItems" if key == "max_items" else "maxLength"] = int(value)
+                else:
+                    raise PromptError(f"{self.ref}: unknown limit {name}.{key}")
+        return schema
 
     def messages(self, **variables: str) -> list[dict]:
         """Fixed instructions and examples first, the article last, so that a
@@ -139,6 +156,7 @@ def parse_prompt(raw: bytes, path: str = "") -> Prompt:
             user=data["user"].strip(),
             examples=tuple((e["user"].strip(), e["assistant"].strip()) for e in data.get("examples", [])),
             sampling=dict(data.get("sampling", {})),
+            limits={name: dict(bounds) for name, bounds in data.get("limits", {}).items()},
             max_words=int(data.get("max_words", 60)),
             content_hash=hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()[:16],
             path=path,

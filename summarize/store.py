@@ -28,6 +28,7 @@ CREATE TABLE IF NOT EXISTS answers (
     content TEXT NOT NULL,
     prompt_tokens INTEGER NOT NULL DEFAULT 0,
     completion_tokens INTEGER NOT NULL DEFAULT 0,
+    latency REAL NOT NULL DEFAULT 0,
     created REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS calls (
@@ -71,6 +72,7 @@ class CachedAnswer:
     content: str
     prompt_tokens: int
     completion_tokens: int
+    latency: float = 0.0
 
 
 @dataclass
@@ -105,16 +107,17 @@ class Store:
     def get_answer(self, key: str) -> CachedAnswer | None:
         with self._lock:
             row = self._conn.execute(
-                "SELECT content, prompt_tokens, completion_tokens FROM answers WHERE key = ?", (key,)
+                "SELECT content, prompt_tokens, completion_tokens, latency FROM answers WHERE key = ?", (key,)
             ).fetchone()
         return CachedAnswer(*row) if row else None
 
     def put_answer(self, key: str, *, model: str, prompt: str, prompt_hash: str, input_hash: str,
-                   content: str, prompt_tokens: int, completion_tokens: int) -> None:
+                   content: str, prompt_tokens: int, completion_tokens: int, latency: float = 0.0) -> None:
         with self._lock, self._conn:
             self._conn.execute(
-                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (key, model, prompt, prompt_hash, input_hash, content, prompt_tokens, completion_tokens, time.time()),
+                "INSERT OR REPLACE INTO answers VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (key, model, prompt, prompt_hash, input_hash, content, prompt_tokens, completion_tokens,
+                 latency, time.time()),
             )
 
     def log_call(self, record: CallRecord) -> None:

@@ -1,0 +1,108 @@
+"""`summarize eval`: record against a server, replay offline, and the CI gate."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fake_openai import FakeOpenAI, article_text, default_answer, last_user_message
+
+ROOT = Path(__file__).resolve().parent.parent
+GOLD = [json.loads(line) for line in (ROOT / "evals/gold.jsonl").read_text(encoding="utf-8").splitlines()]
+
+
+def run(*args, env_extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-m", "summarize", "eval", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture
+def small_dataset(tmp_path):
+    path = tmp_path / "gold.jsonl"
+    path.write_text("".join(json.dumps(g, ensure_ascii=False) + "\n" for g in GOLD[:4]), encoding="utf-8")
+    return path
+
+
+def forgetful_v2(request):
+    """Answers v2 (the key-facts schema) without any entity: a worse candidate."""
+    answer = json.loads(default_answer(request))
+    if "key_facts" in answer:
+        answer["entities"] = []
+    return json.dumps(answer)
+
+
+def record(server, dataset, recordings, *prompts):
+    args = ["--record", "--dataset", str(dataset), "--recordings", str(recordings), "--json"]
+    for prompt in prompts:
+        args += ["--prompt", prompt]
+    return run(*args, env_extra={"OPENAI_BASE_URL": server.base_url, "SUMMARIZE_MODEL": "fake-model"})
+
+
+def replay(dataset, recordings, *extra):
+    return run("--replay", "--dataset", str(dataset), "--recordings", str(recordings), "--model", "fake-model",
+               *extra)
+
+
+def test_record_then_replay_offline_gives_the_same_numbers(small_dataset, tmp_path):
+    recordings = tmp_path / "rec"
+    with FakeOpenAI() as server:
+        recorded = record(server, small_dataset, recordings, "tldr@v1", "tldr@v2")
+        assert recorded.returncode == 0, recorded.stderr
+        assert server.calls == 8
+    assert (recordings / "fake-model.jsonl").is_file()
+    first = replay(small_dataset, recordings, "--json")
+    second = replay(small_dataset, recordings, "--json")
+    assert first.returncode == 0, first.stderr
+    assert first.stdout == second.stdout, "replay is deterministic"
+    live = json.loads(recorded.stdout)["columns"]
+    replayed = json.loads(first.stdout)["columns"]
+    assert [c["metrics"]["entity_f1"] for c in live] == [c["metrics"]["entity_f1"] for c in replayed]
+    assert [c["name"] for c in replayed] == ["tldr@v1", "tldr@v2", "lead-3"]
+    assert replayed[0]["metrics"]["tokens_per_article"] > 0, "replay reports the recorded cost"
+
+
+def test_a_missing_recording_is_reported_not_skipped(small_dataset, tmp_path):
+    result = replay(small_dataset, tmp_path / "empty")
+    assert result.returncode == 1
+    assert "not recorded" in result.stderr
+    assert "not_recorded" in result.stdout
+
+
+def test_gate_fails_a_worse_candidate_and_passes_an_equal_one(small_dataset, tmp_path):
+    worse, equal = tmp_path / "worse", tmp_path / "equal"
+    with FakeOpenAI(answer=forgetful_v2) as server:
+        assert record(server, small_dataset, worse, "tldr@v1", "tldr@v2").returncode == 0
+    with FakeOpenAI() as server:
+        assert record(server, small_dataset, equal, "tldr@v1", "tldr@v2").returncode == 0
+
+    failing = replay(small_dataset, worse, "--prompt", "tldr@v2", "--baseline", "tldr@v1", "--max-drop", "0.02")
+    assert failing.returncode == 1
+    assert "gate: tldr@v2 is worse than tldr@v1 on entity_f1" in failing.stderr
+
+    passing = replay(small_dataset, equal, "--prompt", "tldr@v2", "--baseline", "tldr@v1", "--max-drop", "0.02")
+    assert passing.returncode == 0, passing.stderr
+    assert "gate:" not in passing.stderr
+
+
+def test_report_writes_json_and_html_with_charts(small_dataset, tmp_path):
+    with FakeOpenAI() as server:
+        record(server, small_dataset, tmp_path / "rec", "tldr@v1")
+    result = replay(small_dataset, tmp_path / "rec", "--prompt", "tldr@v1", "--report", str(tmp_path / "report"))
+    assert result.returncode == 0, result.stderr
+    data = json.loads((tmp_path / "report" / "eval.json").read_text())
+    assert [c["name"] for c in data["columns"]] == ["tldr@v1", "lead-3"]
+    page = (tmp_path / "report" / "eval.html").read_text()
+    assert page.count("<svg") >= 10 and "entity_f1" in page
+
+
+def test_committed_recordings_replay_every_shipped_tldr_prompt():
+    """The embedded model's answers for every shipped TLDR version are committed."""
+    result = run("--replay", "--json")
+    assert result.returncode == 0, result.stderr
+    columns = json.loads(result.stdout)["columns"]
+    assert all(c["metrics"]["not_recorded"] == 0 for c in columns)
+    assert all(c["metrics"]["failure_rate"] < 0.5 for c in columns if c["name"] != "lead-3")
