@@ -1,4 +1,4 @@
-"""`summarize schedule …`: parse, call summarize.schedule, print.
+"""`summarize schedule …`: parse, call the summarize.schedule* modules, print.
 
 The install section only renders text: a crontab block and systemd units that
 call `schedule run --once` for one schedule. That command is idempotent and
@@ -27,9 +27,10 @@ from pydantic import ValidationError
 from summarize import console
 from summarize.deliver import DEFAULT_PASSWORD_ENV, SmtpSettings
 from summarize.render import write_atomic
-from summarize.schedule import (ConfigError, RunLog, Schedule, Scheduler, check_name, default_config_path,
-                                due_after, editing_config, load_config, local_zone_name, stop_on_signals,
-                                utc_now, validation_message)
+from summarize.schedule import Scheduler, due_after, stop_on_signals, utc_now
+from summarize.schedule_config import (ConfigError, Schedule, check_name, default_config_path, editing_config,
+                                       load_config, local_zone_name, validation_message)
+from summarize.schedule_state import RunLog
 from summarize.store import default_db_path
 
 schedule_app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,

@@ -14,7 +14,6 @@ Everything here is a pure function of its input; no I/O.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -26,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
+
+from summarize.textnorm import fold
 
 
 class ClusterItem(BaseModel):
@@ -103,12 +104,6 @@ _STOP_WORDS = _GERMAN_STOP_WORDS | frozenset(ENGLISH_STOP_WORDS)
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _TOKEN = re.compile(r"\w+")
 _LEMMA_LANGUAGES = ("de", "en")
-
-
-def fold(text: str) -> str:
-    """Case- and accent-insensitive form, so `Kyjiw`/`KYJIW` and `für`/`fur` match."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 @lru_cache(maxsize=200_000)

@@ -1,21 +1,12 @@
-"""Briefings on a timetable: the schedules config, when each one is due, and
-the scheduler that makes each due briefing exactly once.
+"""Briefings on a timetable: when each schedule is due, and the scheduler that
+makes each due briefing exactly once (how "once" is kept is told in
+summarize.schedule_state).
 
 Time: croniter steps through local wall-clock times (naive, so it never sees a
 DST transition) and zoneinfo turns each into an instant. A wall time that a
 spring-forward skips happens at the end of the gap; one that an autumn
 fall-back repeats happens at its first occurrence. So every local day has one
 due instant: none is skipped, none doubled.
-
-Exactly once: a run is a row in `schedule_runs`, unique per (schedule,
-briefing date), claimed in one SQLite transaction while holding an flock on a
-lock file per schedule next to the config. The transaction makes check-and-
-claim atomic and the record durable; the flock tells whether a 'started' row
-is still being worked on, because the kernel drops it when its process dies:
-a 'started' row of this host found under the lock was left by a crash and is
-taken over. Schedulers on one host that share a database must therefore share
-the config file too (its lock files); a lock file does not reach across
-hosts, so another host's 'started' row is only taken over once it is old.
 
 Catch-up: only the most recent due time is ever considered. After downtime
 over several due times, one briefing is made, for the latest date, from every
@@ -26,193 +17,27 @@ the reader does not get a burst of stale briefings.
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import json
-import os
-import re
 import signal
-import socket
-import sqlite3
 import threading
-import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
-import platformdirs
-import tomli_w
 from croniter import croniter
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from summarize.deliver import SmtpSettings, send_email, update_atom_feed
 from summarize.models import Briefing
-from summarize.render import FORMATS, write_atomic
+from summarize.schedule_config import Config, ConfigError, Schedule, load_config
+from summarize.schedule_state import InputFile, Run, RunLog, hold_flock, job_lock_path, may_claim
 
-UTC = timezone.utc
-CONFIG_ENV = "SUMMARIZE_CONFIG"
-NAME_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}")
-_AT_PATTERN = re.compile(r"([01]?\d|2[0-3]):([0-5]\d)")
 # Walking this far from a wall time covers any UTC offset change on record.
 _SLACK = timedelta(hours=26)
-MAX_ATTEMPTS = 3
-RETRY_AFTER = timedelta(minutes=15)
-# A 'started' row of a live process on another host is only taken over this late.
-STALE_AFTER = timedelta(hours=6)
-DONE = ("ok", "empty", "exists")
-
-
-class ConfigError(Exception):
-    """The schedules config cannot be read or would be invalid."""
 
 
 class JobError(Exception):
     """A briefing job failed in a way that is worth retrying later."""
-
-
-# --- config ------------------------------------------------------------------------
-
-
-class Schedule(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    inbox: Path
-    at: str
-    tz: str
-    out: Path
-    formats: list[str] = Field(default_factory=lambda: list(FORMATS))
-    prompt: str | None = None
-    language: str | None = None
-    model: str | None = None
-    backend: Literal["auto", "embedded", "openai"] = "auto"
-    email_to: list[str] = Field(default_factory=list)
-    feed_url: str | None = None
-    created: datetime  # due times before this are never caught up
-
-    @field_validator("at")
-    @classmethod
-    def _valid_at(cls, value: str) -> str:
-        match = _AT_PATTERN.fullmatch(value.strip())
-        if not match:
-            raise ValueError(f"expected HH:MM (24-hour), got {value!r}")
-        return f"{int(match[1]):02d}:{match[2]}"
-
-    @field_validator("tz")
-    @classmethod
-    def _valid_tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name like Europe/Berlin)") from None
-        return value
-
-    @field_validator("formats")
-    @classmethod
-    def _valid_formats(cls, value: list[str]) -> list[str]:
-        unknown = [f for f in value if f not in FORMATS]
-        if unknown or not value:
-            raise ValueError(f"formats take {', '.join(FORMATS)}; got {', '.join(value) or 'none'}")
-        return list(dict.fromkeys(value))
-
-    @field_validator("created")
-    @classmethod
-    def _aware(cls, value: datetime) -> datetime:
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-    @property
-    def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.tz)
-
-    @property
-    def cron(self) -> str:
-        hour, minute = self.at.split(":")
-        return f"{int(minute)} {int(hour)} * * *"
-
-    @property
-    def written_formats(self) -> list[str]:
-        """The formats asked for, plus JSON: the feed is built from it."""
-        return list(dict.fromkeys([*self.formats, "json"]))
-
-
-class Config(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    smtp: SmtpSettings | None = None
-    schedules: dict[str, Schedule] = Field(default_factory=dict)
-
-    @field_validator("schedules")
-    @classmethod
-    def _valid_names(cls, value: dict[str, Schedule]) -> dict[str, Schedule]:
-        for name in value:
-            check_name(name)
-        return value
-
-
-def check_name(name: str) -> str:
-    if not NAME_PATTERN.fullmatch(name):
-        raise ValueError(f"schedule names are letters, digits, - and _ (at most 64); got {name!r}")
-    return name
-
-
-def default_config_path() -> Path:
-    configured = os.environ.get(CONFIG_ENV)
-    if configured:
-        return Path(configured)
-    return Path(platformdirs.user_config_dir("summarize")) / "schedules.toml"
-
-
-def validation_message(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg'].removeprefix('Value error, ')}"
-                     for e in exc.errors())
-
-
-def load_config(path: Path) -> Config:
-    """The config at `path`; an empty one if the file does not exist yet."""
-    try:
-        raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return Config()
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ConfigError(f"{path}: {exc}") from None
-    if isinstance(raw.get("smtp"), dict) and "password" in raw["smtp"]:
-        raise ConfigError(f"{path}: smtp.password is never read from the config; remove it and export "
-                          f"the password in ${raw['smtp'].get('password_env', 'SUMMARIZE_SMTP_PASSWORD')}")
-    try:
-        return Config.model_validate(raw)
-    except ValidationError as exc:
-        raise ConfigError(f"{path}: {validation_message(exc)}") from None
-
-
-def save_config(path: Path, config: Config) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(path, tomli_w.dumps(config.model_dump(mode="json", exclude_none=True)))
-
-
-@contextlib.contextmanager
-def editing_config(path: Path) -> Iterator[Config]:
-    """Load, let the caller change, save; concurrent editors take turns."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with _flock(path.with_name(path.name + ".lock"), blocking=True):
-        config = load_config(path)
-        yield config
-        save_config(path, Config.model_validate(config.model_dump()))
-
-
-def local_zone_name() -> str:
-    """The system's IANA zone name, for a schedule added without --tz."""
-    candidates = [os.environ.get("TZ", "").lstrip(":")]
-    with contextlib.suppress(OSError):
-        candidates.append(os.path.realpath("/etc/localtime").partition("zoneinfo/")[2])
-    for name in candidates:
-        with contextlib.suppress(ZoneInfoNotFoundError, ValueError):
-            if name:
-                ZoneInfo(name)
-                return name
-    return "UTC"
 
 
 # --- time --------------------------------------------------------------------------
@@ -268,172 +93,6 @@ def due_after(cron: str, zone: ZoneInfo, moment: datetime) -> Due:
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-# --- run state ---------------------------------------------------------------------
-
-RUNS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS schedule_runs (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    briefing_date TEXT NOT NULL,
-    due TEXT NOT NULL,
-    started TEXT NOT NULL,
-    finished TEXT,
-    status TEXT NOT NULL,
-    attempts INTEGER NOT NULL DEFAULT 1,
-    articles INTEGER NOT NULL DEFAULT 0,
-    inputs TEXT NOT NULL DEFAULT '[]',
-    outputs TEXT NOT NULL DEFAULT '[]',
-    error TEXT,
-    host TEXT NOT NULL,
-    pid INTEGER NOT NULL,
-    UNIQUE (name, briefing_date)
-);
-"""
-
-
-@dataclass(frozen=True)
-class InputFile:
-    path: str
-    mtime_ns: int
-
-
-@dataclass
-class Run:
-    id: int
-    name: str
-    briefing_date: str
-    due: str
-    started: str
-    finished: str | None
-    status: str  # started | ok | empty | exists | failed
-    attempts: int
-    articles: int
-    inputs: list[InputFile]
-    outputs: list[str]
-    error: str | None
-    host: str
-    pid: int
-
-    @classmethod
-    def from_row(cls, row: sqlite3.Row) -> "Run":
-        values = dict(row)
-        values["inputs"] = [InputFile(**f) for f in json.loads(values["inputs"])]
-        values["outputs"] = json.loads(values["outputs"])
-        return cls(**values)
-
-
-def may_claim(run: Run | None, now: datetime, *, force: bool) -> bool:
-    """Whether a scheduler holding the schedule's lock may (re)start this date."""
-    if run is None:
-        return True
-    if run.status == "started":
-        # Under the lock, no scheduler on this host is working on it: the row
-        # was left by a crash (or by a container that was restarted, with the
-        # same pid perhaps, so pids prove nothing). A lock file does not reach
-        # across hosts, so another host's row is only taken over when old.
-        age = now - datetime.fromisoformat(run.started)
-        return run.host == socket.gethostname() or age > STALE_AFTER
-    if force:
-        return True
-    if run.status == "failed":
-        last = datetime.fromisoformat(run.finished or run.started)
-        return run.attempts < MAX_ATTEMPTS and now - last >= RETRY_AFTER
-    return False
-
-
-class RunLog:
-    """The `schedule_runs` table, on a connection of its own next to the cache."""
-
-    def __init__(self, path: Path):
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
-        self._conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-        self._conn.row_factory = sqlite3.Row
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(RUNS_SCHEMA)
-
-    def __enter__(self) -> "RunLog":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._conn.close()
-
-    def get(self, name: str, day: date) -> Run | None:
-        row = self._conn.execute("SELECT * FROM schedule_runs WHERE name = ? AND briefing_date = ?",
-                                 (name, day.isoformat())).fetchone()
-        return Run.from_row(row) if row else None
-
-    def previous_success(self, name: str, before: date) -> Run | None:
-        row = self._conn.execute(
-            "SELECT * FROM schedule_runs WHERE name = ? AND briefing_date < ? AND status IN (?, ?, ?)"
-            " ORDER BY briefing_date DESC LIMIT 1", (name, before.isoformat(), *DONE)).fetchone()
-        return Run.from_row(row) if row else None
-
-    def runs(self, name: str | None = None, limit: int = 20) -> list[Run]:
-        rows = self._conn.execute(
-            "SELECT * FROM schedule_runs WHERE ? IS NULL OR name = ? ORDER BY briefing_date DESC, name"
-            " LIMIT ?", (name, name, limit)).fetchall()
-        return [Run.from_row(r) for r in rows]
-
-    def claim(self, name: str, due: Due, now: datetime, *, force: bool = False) -> Run | None:
-        """Mark (name, date) as started by this process, atomically; None if
-        it is done or in progress elsewhere."""
-        with self._transaction():
-            run = self.get(name, due.day)
-            if not may_claim(run, now, force=force):
-                return None
-            values = (due.instant.isoformat(), now.isoformat(), "started", socket.gethostname(), os.getpid())
-            if run is None:
-                self._conn.execute(
-                    "INSERT INTO schedule_runs (due, started, status, host, pid, name, briefing_date)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?)", (*values, name, due.day.isoformat()))
-            else:
-                self._conn.execute(
-                    "UPDATE schedule_runs SET due = ?, started = ?, status = ?, host = ?, pid = ?,"
-                    " finished = NULL, error = NULL, attempts = attempts + 1 WHERE id = ?", (*values, run.id))
-            return self.get(name, due.day)
-
-    def finish(self, run_id: int, status: str, now: datetime, *, inputs: list[InputFile] = (),
-               outputs: list[Path] = (), error: str | None = None) -> None:
-        with self._transaction():
-            self._conn.execute(
-                "UPDATE schedule_runs SET finished = ?, status = ?, articles = ?, inputs = ?, outputs = ?,"
-                " error = ? WHERE id = ?",
-                (now.isoformat(), status, len(inputs), json.dumps([vars(f) for f in inputs]),
-                 json.dumps([str(p) for p in outputs]), error, run_id))
-
-    @contextlib.contextmanager
-    def _transaction(self) -> Iterator[None]:
-        # IMMEDIATE takes the write lock before the read, so two claimers
-        # cannot both see "no row" and both insert.
-        self._conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield
-        except BaseException:
-            self._conn.execute("ROLLBACK")
-            raise
-        self._conn.execute("COMMIT")
-
-
-@contextlib.contextmanager
-def _flock(path: Path, *, blocking: bool) -> Iterator[bool]:
-    """An exclusive flock on `path`; yields whether it was acquired."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(fd)  # releases the lock
-
-
-def job_lock_path(config_path: Path, name: str) -> Path:
-    return Path(config_path).with_name(f"{Path(config_path).name}.{name}.lock")
 
 
 # --- the job -----------------------------------------------------------------------
@@ -584,7 +243,7 @@ class Scheduler:
         known = self._log.get(name, due.day)
         if known is not None and known.status != "started" and not may_claim(known, now, force=force):
             return None  # done, or failed too recently: no need to touch the lock
-        with _flock(job_lock_path(self.config_path, name), blocking=False) as locked:
+        with hold_flock(job_lock_path(self.config_path, name), blocking=False) as locked:
             if not locked:
                 if (name, due.day) not in self._busy_seen:
                     self._busy_seen.add((name, due.day))

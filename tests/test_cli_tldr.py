@@ -64,8 +64,8 @@ def test_tldr_through_the_real_embedded_server_with_the_tiny_model(tmp_path):
 def test_prompts_commands():
     listing = run("prompts", "list")
     assert listing.returncode == 0
-    assert [line.split()[0] for line in listing.stdout.splitlines()] == ["reduce@v1", "story@v1", "tldr@v1",
-                                                                         "tldr@v2"]
+    refs = [line.split()[0] for line in listing.stdout.splitlines()]
+    assert refs[:3] == ["reduce@v1", "story@v1", "tldr@v1"] and {"tldr@v2", "tldr@v3"} <= set(refs)
     shown = run("prompts", "show", "tldr@v2")
     assert shown.returncode == 0 and 'version = "v2"' in shown.stdout
     diff = run("prompts", "diff", "tldr@v1", "tldr@v2")

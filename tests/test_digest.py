@@ -12,6 +12,7 @@ from fake_openai import FakeOpenAI
 
 from summarize.digest import Member, group_members, order_stories, select_day
 from summarize.models import ArticleSummary, CleanedArticle, Entity, Story, StorySource
+from summarize.tldr import DEFAULT_PROMPT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -40,7 +41,7 @@ def test_briefing_files_and_a_second_run_without_calls(fake, tmp_path):
     assert {"date", "stories", "not_summarized", "usage", "prompts", "model"} <= set(data)
     paths = sorted(s["path"] for story in data["stories"] for s in story["sources"])
     assert len(paths) == 5 and data["not_summarized"] == []
-    assert data["model"] == "fake-model" and "tldr@v2" in data["prompts"]
+    assert data["model"] == "fake-model" and DEFAULT_PROMPT in data["prompts"]
     for story in data["stories"]:
         assert {"id", "headline", "tldr", "entities", "sources"} <= set(story)
         assert all({"path", "source", "title", "published"} <= set(s) for s in story["sources"])

@@ -54,8 +54,9 @@ def test_record_then_replay_offline_gives_the_same_numbers(small_dataset, tmp_pa
         assert recorded.returncode == 0, recorded.stderr
         assert server.calls == 8
     assert (recordings / "fake-model.jsonl").is_file()
-    first = replay(small_dataset, recordings, "--json")
-    second = replay(small_dataset, recordings, "--json")
+    both = ("--prompt", "tldr@v1", "--prompt", "tldr@v2", "--json")
+    first = replay(small_dataset, recordings, *both)
+    second = replay(small_dataset, recordings, *both)
     assert first.returncode == 0, first.stderr
     assert first.stdout == second.stdout, "replay is deterministic"
     live = json.loads(recorded.stdout)["columns"]

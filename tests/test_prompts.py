@@ -41,3 +41,22 @@ def test_diff_shows_the_change_between_versions():
     diff = diff_prompts(load_prompt("tldr@v1"), load_prompt("tldr@v2"))
     assert diff.startswith("--- tldr@v1\n+++ tldr@v2")
     assert '+version = "v2"' in diff
+
+
+def test_limits_bound_the_schema_and_are_stripped_only_for_openai():
+    from summarize.llm import without_length_bounds
+
+    schema = load_prompt("tldr@v3").json_schema()
+    assert schema["properties"]["tldr"]["maxLength"] == 300
+    assert schema["properties"]["key_facts"]["maxItems"] == 4
+    assert schema["properties"]["key_facts"]["items"]["maxLength"] == 80
+    stripped = without_length_bounds(schema)
+    assert "maxLength" not in str(stripped) and stripped["properties"]["key_facts"]["maxItems"] == 4
+
+
+def test_a_limit_on_a_missing_field_is_an_error(tmp_path):
+    (tmp_path / "tldr").mkdir()
+    (tmp_path / "tldr" / "v1.toml").write_text(
+        'name = "tldr"\nversion = "v1"\nsystem = "s"\nuser = "u"\n[limits]\nheadline = { max_chars = 10 }\n')
+    with pytest.raises(PromptError, match="headline"):
+        load_prompt("tldr@v1", tmp_path).json_schema()

@@ -25,14 +25,14 @@ from test_deliver import PASSWORD, SmtpSink
 from typer.testing import CliRunner
 
 from summarize.cli_schedule import crontab_block, replace_block, schedule_app
-from summarize.schedule import (Run, RunLog, Schedule, Scheduler, due_after, due_at_or_before, load_config,
-                                may_claim, save_config, wall_time_instant)
+from summarize.schedule import Scheduler, due_after, due_at_or_before, wall_time_instant
+from summarize.schedule_config import Schedule, load_config, save_config
+from summarize.schedule_state import Run, RunLog, may_claim
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")
-RUN_CLI = [sys.executable, "-c", "from summarize.cli_schedule import schedule_app; "
-                                 "schedule_app(prog_name='summarize schedule')"]
+RUN_CLI = [sys.executable, "-m", "summarize", "schedule"]
 
 
 def berlin(*args: int) -> datetime:
