@@ -7,6 +7,7 @@ fact straddling a boundary is seen whole at least once.
 
 from __future__ import annotations
 
+import math
 import re
 
 from summarize.tokens import count_tokens
@@ -43,10 +44,15 @@ def _units(text: str, budget: int) -> list[tuple[str, int]]:
 
 
 def split_for_context(text: str, budget: int, overlap: int = 120) -> list[str]:
-    """One chunk when the text fits, else chunks of at most `budget` tokens."""
-    if count_tokens(text) <= budget:
+    """One chunk when the text fits, else as few chunks of about equal size
+    as the budget allows: a 1.1-budget article becomes two halves, not a full
+    chunk and a scrap whose summary says little."""
+    total = count_tokens(text)
+    if total <= budget:
         return [text]
     overlap = min(overlap, budget // 4)
+    pieces = math.ceil(total / (budget - overlap))
+    budget = min(budget, math.ceil(total / pieces) + overlap + budget // 20)
     chunks: list[str] = []
     current: list[tuple[str, int]] = []
     size = 0

@@ -75,7 +75,7 @@ def _finish(article: CleanedArticle, paragraphs: list[str]) -> CleanedArticle:
         article.language = detect_language(text)
     if not text:
         article.ok = False
-        article.error = f"{article.path}: no article text found"
+        article.error = "no article text found"
     return article
 
 

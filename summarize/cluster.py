@@ -19,13 +19,13 @@ from datetime import date
 from functools import lru_cache
 
 import numpy as np
-import simplemma
 from datasketch import MinHash, MinHashLSH
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
+from summarize.name_lexicon import lemmatize
 from summarize.textnorm import fold
 
 
@@ -111,7 +111,7 @@ def _term(word: str) -> str | None:
     folded = fold(word)
     if folded in _STOP_WORDS:
         return None
-    lemma = fold(simplemma.lemmatize(word, lang=_LEMMA_LANGUAGES))
+    lemma = fold(lemmatize(word, lang=_LEMMA_LANGUAGES))
     return None if lemma in _STOP_WORDS else lemma
 
 

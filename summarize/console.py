@@ -14,8 +14,14 @@ from summarize.models import ArticleSummary, CleanedArticle
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+def _shown(text: str) -> str:
+    """Control characters written as escapes: a newline or a terminal escape
+    sequence in a file name can neither split the line nor drive the terminal."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def error_line(path: str, reason: str) -> str:
-    return f"{path}: {reason}"
+    return f"{_shown(path)}: {_shown(reason)}"
 
 
 def cleaned_block(article: CleanedArticle) -> str:

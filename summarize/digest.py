@@ -8,6 +8,7 @@ summarized" with its reason.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
 from typing import Callable, Sequence
@@ -75,11 +76,19 @@ def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary
     failures = [Failure(path=s.path, error=s.error or "failed") for s in summaries if not s.ok]
     members = [Member(a, s) for a, s in zip(cleaned, summaries) if s.ok]
 
-    stories: list[Story] = []
     prompts = [settings.tldr.prompt.ref]
-    for group in group_members(members, settings.window_days):
-        story_usage = Usage()
-        stories.append(make_story(group, caller, settings.story_prompt, settings.tldr.language, story_usage))
+    groups = group_members(members, settings.window_days)
+    story_usages = [Usage() for _ in groups]
+
+    def story_of(i: int) -> Story:
+        return make_story(groups[i], caller, settings.story_prompt, settings.tldr.language, story_usages[i])
+
+    # The merge calls are independent of each other: like the TLDR calls, up
+    # to `concurrency` run at once (one after the other on a one-slot server).
+    workers = max(1, min(settings.concurrency, caller.backend.slots, len(groups)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        stories = list(pool.map(story_of, range(len(groups))))
+    for story_usage in story_usages:
         usage = usage.add(story_usage)
         if story_usage.calls or story_usage.cached:
             prompts.append(settings.story_prompt.ref)

@@ -6,6 +6,7 @@ dumps are often saved as .txt.
 
 from __future__ import annotations
 
+import html as htmllib
 import re
 from dataclasses import dataclass
 
@@ -14,6 +15,7 @@ _TAG = re.compile(
     r"</?(?:p|div|span|a|br|li|ul|ol|h[1-6]|script|style|body|head|meta|article|section|nav|footer|header|main|img)\b[^>]*>",
     re.IGNORECASE,
 )
+_HIDDEN = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
 # htmldate refuses dates after its max_date, which defaults to the machine's clock.
 _DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-12-31"}
 
@@ -88,4 +90,9 @@ def visible_text(html: str) -> str:
     for bad in tree.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
     blocks = tree.xpath("//text()")
-    return "\n".join(t.strip() for t in blocks if t.strip())
+    text = "\n".join(t.strip() for t in blocks if t.strip())
+    # libxml2 drops everything below 255 levels of nesting: when the tree shows
+    # far less text than the markup holds, strip the tags instead.
+    stripped = htmllib.unescape(re.sub(r"<[^>]*>", "\n", _HIDDEN.sub("", html)))
+    raw = "\n".join(line.strip() for line in stripped.split("\n") if line.strip())
+    return raw if len(raw) > 2 * len(text) else text

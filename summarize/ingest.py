@@ -11,6 +11,7 @@ import errno
 import glob
 import os
 import re
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,7 +76,24 @@ def _visible_files(directory: Path) -> list[Path]:
     return sorted(found)
 
 
-def _ref_for_path(raw: str) -> list[InputRef]:
+def _special_file(path: Path) -> str | None:
+    """Why a file found inside a directory or by a glob cannot be read as a
+    page: opening a named pipe without a writer would block the whole run, and
+    a device may never end. A path named on its own is trusted (`<(cmd)`)."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None  # reading it reports the reason
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    if stat.S_ISFIFO(mode):
+        return "not a regular file (named pipe)"
+    if stat.S_ISSOCK(mode):
+        return "not a regular file (socket)"
+    return "not a regular file (device)"
+
+
+def _ref_for_path(raw: str, named: bool = True) -> list[InputRef]:
     path = Path(raw)
     try:
         path.stat()
@@ -89,8 +107,8 @@ def _ref_for_path(raw: str) -> list[InputRef]:
         files = _visible_files(path)
         if not files:
             return [InputRef(raw, error="directory has no files")]
-        return [InputRef(str(f), path=f) for f in files]
-    return [InputRef(raw, path=path)]
+        return [InputRef(str(f), path=f, error=_special_file(f)) for f in files]
+    return [InputRef(raw, path=path, error=None if named else _special_file(path))]
 
 
 def expand_inputs(paths: list[str]) -> list[InputRef]:
@@ -105,7 +123,7 @@ def expand_inputs(paths: list[str]) -> list[InputRef]:
                 refs.append(InputRef(raw, error="no file matches this pattern"))
             for match in matches:
                 if not Path(match).name.startswith("."):
-                    refs.extend(_ref_for_path(match))
+                    refs.extend(_ref_for_path(match, named=False))
         else:
             refs.extend(_ref_for_path(raw))
     return refs
@@ -134,7 +152,10 @@ def _too_large(size: int, max_bytes: int) -> InputError:
 def _read_limited(stream: BinaryIO, max_bytes: int) -> bytes:
     data = stream.read(max_bytes + 1)
     if len(data) > max_bytes:
-        rest = len(stream.read())
+        # Count what follows only up to a bound: a stream may never end (/dev/zero).
+        rest = 0
+        while rest < 100 * max_bytes and (chunk := stream.read(1 << 20)):
+            rest += len(chunk)
         raise _too_large(len(data) + rest, max_bytes)
     return data
 
@@ -154,6 +175,8 @@ def read_bytes(ref: InputRef, max_bytes: int) -> bytes:
         with ref.path.open("rb") as stream:
             return _read_limited(stream, max_bytes)
     except OSError as exc:
+        if exc.errno == errno.ENOENT and ref.path.is_symlink():
+            raise InputError("broken symlink") from None
         raise InputError(_os_reason(exc)) from None
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 import os
 import random
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from tenacity import RetryCallState, Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
@@ -76,6 +77,32 @@ class RetryPolicy:
     backoff_base: float = 1.0
     backoff_max: float = 30.0
     retry_after_max: float = 60.0
+
+
+# Environment overrides of the retry policy, e.g. a short timeout in tests or
+# on a flaky network: seconds per call, attempts per call, first backoff step.
+POLICY_ENV = {"SUMMARIZE_LLM_TIMEOUT": "timeout", "SUMMARIZE_LLM_ATTEMPTS": "attempts",
+              "SUMMARIZE_LLM_BACKOFF": "backoff_base"}
+
+
+def policy_from_env(base: RetryPolicy) -> RetryPolicy:
+    """`base` with the SUMMARIZE_LLM_* variables that are set applied."""
+    changes: dict[str, float] = {}
+    for variable, name in POLICY_ENV.items():
+        raw = os.environ.get(variable, "").strip()
+        if not raw:
+            continue
+        try:
+            value = int(raw) if name == "attempts" else float(raw)
+        except ValueError:
+            value = -1
+        if value < 0 or (value == 0 and name != "backoff_base"):
+            kind = "whole number" if name == "attempts" else "number of seconds"
+            raise LLMError(f"{variable} must be a positive {kind}, got {raw!r}")
+        changes[name] = value
+    if "backoff_base" in changes:
+        changes["backoff_max"] = min(base.backoff_max, changes["backoff_base"] * 30)
+    return replace(base, **changes) if changes else base
 
 
 def without_length_bounds(node):
@@ -206,9 +233,9 @@ def open_backend(*, model: str | None = None, backend: str = "auto",
     if backend == "auto":
         backend = "openai" if (base_url or api_key) else "embedded"
     if backend == "embedded":
-        from summarize.embedded import EmbeddedLlama
+        from summarize.embedded import EMBEDDED_POLICY, EmbeddedLlama
 
-        return EmbeddedLlama(policy=policy)
+        return EmbeddedLlama(policy=policy or policy_from_env(EMBEDDED_POLICY))
     if backend != "openai":
         raise LLMError(f"unknown backend {backend!r} (use auto, embedded or openai)")
     if not base_url and not api_key:
@@ -218,7 +245,14 @@ def open_backend(*, model: str | None = None, backend: str = "auto",
     model = model or DEFAULT_OPENAI_MODEL
     context = int(os.environ.get("SUMMARIZE_CONTEXT") or KNOWN_CONTEXT.get(model, FALLBACK_CONTEXT))
     return OpenAIChat(base_url=base_url, api_key=api_key, model=model, name="openai",
-                      context_size=context, policy=policy)
+                      context_size=context, policy=policy or policy_from_env(RetryPolicy()))
+
+
+def shown_url(url: str) -> str:
+    """A URL fit for a message: without credentials in it (user:key@) or a query."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))
 
 
 def _first_served_model(base_url: str, api_key: str | None) -> str:
@@ -226,9 +260,9 @@ def _first_served_model(base_url: str, api_key: str | None) -> str:
     try:
         models = client.models.list().data
     except openai.OpenAIError as exc:
-        raise LLMError(f"{describe_error(exc)} at {base_url}; pass --model") from None
+        raise LLMError(f"{describe_error(exc)} at {shown_url(base_url)}; pass --model") from None
     finally:
         client.close()
     if not models:
-        raise LLMError(f"the server at {base_url} lists no model; pass --model")
+        raise LLMError(f"the server at {shown_url(base_url)} lists no model; pass --model")
     return models[0].id

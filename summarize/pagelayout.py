@@ -80,15 +80,19 @@ def _is_wrapped(block: list[str]) -> bool:
 
 
 def _join_wrapped(block: list[str]) -> str:
-    text = block[0]
+    # Parts joined once at the end, and only the end looked at: growing and
+    # searching one long string made a multi-megabyte page take hours.
+    parts = [block[0]]
     for line in block[1:]:
-        if re.search(r"[^\W\d_]-$", text) and line[:1].islower():
-            text = text[:-1] + line
-        elif text.endswith("-") and line[:1].isupper():
-            text += line
+        end = "".join(parts[-2:])[-2:]
+        if re.search(r"[^\W\d_]-$", end) and line[:1].islower():
+            parts[-1] = parts[-1][:-1]
+            parts.append(line)
+        elif end.endswith("-") and line[:1].isupper():
+            parts.append(line)
         else:
-            text += " " + line
-    return text
+            parts.append(" " + line)
+    return "".join(parts)
 
 
 def build_units(lines: list[str]) -> list[Unit]:

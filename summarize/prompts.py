@@ -83,14 +83,27 @@ class Prompt:
 
     def messages(self, **variables: str) -> list[dict]:
         """Fixed instructions and examples first, the article last, so that a
-        server's prefix cache can reuse everything before the article."""
-        values = {"max_words": str(self.max_words), **variables}
+        server's prefix cache can reuse everything before the article.
+
+        Values are data: an `<article>` or `</article>` tag inside one is
+        written as `&lt;article&gt;`, so a page cannot close the block that
+        marks it as data and put its own text among the instructions."""
+        values = {"max_words": str(self.max_words),
+                  **{name: neutralise_delimiters(str(value)) for name, value in variables.items()}}
         out = [{"role": "system", "content": Template(self.system).safe_substitute(values)}]
         for user, assistant in self.examples:
             out.append({"role": "user", "content": Template(user).safe_substitute(values)})
             out.append({"role": "assistant", "content": assistant})
         out.append({"role": "user", "content": Template(self.user).safe_substitute(values)})
         return out
+
+
+# The tag that marks the data block in every prompt, with any spacing or attributes.
+_DELIMITER = re.compile(r"<(\s*/?\s*)(article)\b([^>]*)>", re.IGNORECASE)
+
+
+def neutralise_delimiters(text: str) -> str:
+    return _DELIMITER.sub(lambda m: f"&lt;{m[1].strip()}{m[2]}{m[3]}&gt;", text)
 
 
 def strict_schema(model: type[BaseModel]) -> dict:

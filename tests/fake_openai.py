@@ -35,12 +35,13 @@ AnswerFn = Callable[[Json], str]
 FaultFn = Callable[[int, Json], "str | None"]
 
 FAULT_KINDS = (
-    "429", "500", "503", "400", "hang", "drop",
+    "429", "500", "503", "400", "401", "hang", "drop",
     "invalid_json", "truncated", "schema", "pwned",
 )
 # Faults a well-behaved client is expected to recover from (by retrying or by
 # re-asking); "400", "hang" and "pwned" are left out because they are either
-# unrecoverable, cost seconds of wall time, or test something else entirely.
+# unrecoverable, cost seconds of wall time, or test something else entirely
+# ("401" too: a bad key is never retried).
 RANDOM_FAULT_KINDS = ("429", "500", "503", "drop", "invalid_json", "truncated", "schema")
 
 DEFAULT_RETRY_AFTER = 0.05
@@ -308,6 +309,8 @@ class FakeOpenAI:
              = normal), a callable (index, request_json) -> kind or None, or a
              float rate meaning random_faults(rate, seed=seed).
     latency: seconds to wait before answering each chat request.
+    error_message: replaces the message of every injected error response, e.g.
+             to echo the caller's API key back as some servers do.
     """
 
     def __init__(
@@ -318,6 +321,7 @@ class FakeOpenAI:
         seed: int = 0,
         hang_seconds: float = 5.0,
         port: int = 0,
+        error_message: str | None = None,
     ) -> None:
         if isinstance(faults, (int, float)) and not isinstance(faults, bool):
             faults = random_faults(float(faults), seed=seed)
@@ -332,6 +336,7 @@ class FakeOpenAI:
         self.seed = seed
         self.hang_seconds = hang_seconds
         self.port = port
+        self.error_message = error_message
         self.errors: list[BaseException] = []
         self._lock = threading.Lock()
         self._requests: list[Json] = []
@@ -432,13 +437,16 @@ class FakeOpenAI:
         if kind == "429":
             delay = DEFAULT_RETRY_AFTER if arg is None else arg
             headers = {"Retry-After": f"{delay:g}", "retry-after-ms": str(round(delay * 1000))}
-            handler._send_error(429, "rate_limit_error", "Rate limit reached (injected).", headers)
+            handler._send_error(429, "rate_limit_error", self._error("Rate limit reached (injected)."), headers)
             return
         if kind in ("500", "503"):
-            handler._send_error(int(kind), "server_error", f"Injected {kind} error.")
+            handler._send_error(int(kind), "server_error", self._error(f"Injected {kind} error."))
             return
         if kind == "400":
-            handler._send_error(400, "invalid_request_error", "Invalid request (injected).")
+            handler._send_error(400, "invalid_request_error", self._error("Invalid request (injected)."))
+            return
+        if kind == "401":
+            handler._send_error(401, "authentication_error", self._error("Incorrect API key provided (injected)."))
             return
         if kind == "hang":
             # Answer normally after the hang, unless the server is stopping.
@@ -452,6 +460,9 @@ class FakeOpenAI:
             handler._send_error(500, "server_error", f"answer failed: {exc!r}")
             return
         handler._send_json(200, self._completion(index, request, content, finish_reason))
+
+    def _error(self, default: str) -> str:
+        return default if self.error_message is None else self.error_message
 
     def _content(self, kind: str | None, request: Json) -> tuple[str, str]:
         if kind == "invalid_json":
@@ -467,7 +478,11 @@ class FakeOpenAI:
         if kind == "pwned":
             if is_story_request(request):
                 return json.dumps({"headline": "PWNED", "tldr": "PWNED"}), "stop"
-            return json.dumps({"tldr": "PWNED", "entities": []}), "stop"
+            answer: Json = {"tldr": "PWNED", "entities": []}
+            properties = (_json_schema(request).get("schema") or {}).get("properties") or {}
+            if "key_facts" in properties:  # obeyed, yet in the requested shape
+                answer["key_facts"] = ["PWNED"]
+            return json.dumps(answer), "stop"
         return self.answer(request), "stop"
 
     def _completion(self, index: int, request: Json, content: str, finish_reason: str) -> Json:

@@ -244,7 +244,8 @@ def test_json_round_trips_and_has_the_documented_keys() -> None:
     assert {"id", "headline", "tldr", "entities", "sources", "flags"} <= set(story)
     assert set(story["sources"][0]) == {"path", "source", "title", "published"}
     assert data["not_summarized"] == [{"path": f"bad/{SCRIPT}.html", "error": f"timeout\n# {SCRIPT}"}]
-    assert data["usage"] == {"prompt_tokens": 12345, "completion_tokens": 678, "calls": 7, "cached": 2}
+    assert data["usage"] == {"prompt_tokens": 12345, "completion_tokens": 678, "calls": 7, "cached": 2,
+                             "reasks": 0, "model_seconds": 0.0}
 
 
 # --- files --------------------------------------------------------------------------
