@@ -152,5 +152,10 @@ def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, 
             on_done(result)
         return result
 
-    with ThreadPoolExecutor(max_workers=max(1, min(concurrency, caller.backend.slots))) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, caller.backend.slots)))
+    try:
         return list(pool.map(run, articles))
+    finally:
+        # On Ctrl-C, queued articles are dropped at once instead of waiting
+        # for every remaining call; the caller then stops the backend.
+        pool.shutdown(wait=False, cancel_futures=True)
