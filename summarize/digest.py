@@ -18,6 +18,7 @@ from summarize.clean import clean_paths
 from summarize.cluster import ClusterItem, cluster_stories, find_duplicates
 from summarize.ground import check_tldr, merge_entities
 from summarize.llm import LLMError
+from summarize.name_lexicon import alias_group
 from summarize.models import (ArticleSummary, Briefing, CleanedArticle, Failure, Story, StorySource, Usage)
 from summarize.prompts import Prompt, load_prompt
 from summarize.store import stable_hash
@@ -103,10 +104,17 @@ def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary
     )
 
 
+def entity_key(name: str) -> str:
+    """One key per real-world entity across articles: "Kiew" in one outlet and
+    "Kyjiw" in another must count as the same place."""
+    group = alias_group(name)
+    return f"alias-group-{group}" if group is not None else name
+
+
 def cluster_item(member: Member) -> ClusterItem:
     return ClusterItem(key=member.article.path, published=member.article.published,
                        title=member.article.title or "", text=member.article.text,
-                       entities=[e.name for e in member.summary.entities])
+                       entities=sorted({entity_key(e.name) for e in member.summary.entities}))
 
 
 def group_members(members: list[Member], window_days: int) -> list[list[Member]]:

@@ -23,7 +23,7 @@ from summarize.models import ArticleSummary, CleanedArticle, RawEntity, Usage
 from summarize.prompts import LANGUAGE_NAMES, Prompt, load_prompt
 from summarize.tokens import count_tokens
 
-DEFAULT_PROMPT = "tldr@v2"
+DEFAULT_PROMPT = "tldr@v1"
 REDUCE_PROMPT = "reduce@v1"
 # tiktoken's o200k counts are a proxy for the serving model's own tokenizer,
 # which spends more tokens on German text (measured: 6,000 o200k tokens of a
