@@ -27,7 +27,7 @@ def test_tldr_json_against_an_openai_compatible_server(tmp_path):
     with FakeOpenAI() as fake:
         env = {"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": SENTINEL}
         result = run("tldr", "--json", "--db", str(db), "--prompt", "tldr@v1", "seeds/", "missing.txt", env_extra=env)
-        assert fake.calls == 5
+        assert fake.calls == 5, (result.returncode, result.stdout[:600], result.stderr[-2000:])
     assert result.returncode == 1
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert len(rows) == 6 and all(FIELDS <= set(r) for r in rows)

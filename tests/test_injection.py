@@ -50,11 +50,16 @@ def model_that_obeys_what_is_outside_the_data(request):
     message = last_user_message(request)
     inside = article_text(message)
     outside = message.replace(inside, "")
+    wants_facts = "key_facts" in json.dumps(request.get("response_format", {}))
     if "PWNED" in outside:
-        return json.dumps({"entities": [], "key_facts": ["PWNED"], "tldr": "PWNED"})
-    sentences = [s.strip() for s in re.split(r"\n+|(?<=[.!?“])\s+", inside)]
-    tldr = next(s for s in sentences if "PWNED" not in s and "Stadtrat" in s)
-    return json.dumps({"entities": capitalised_entities(inside), "key_facts": [tldr], "tldr": tldr})
+        answer = {"entities": [], "tldr": "PWNED"}
+    else:
+        sentences = [s.strip() for s in re.split(r"\n+|(?<=[.!?“])\s+", inside)]
+        tldr = next(s for s in sentences if "PWNED" not in s and "Stadtrat" in s)
+        answer = {"entities": capitalised_entities(inside), "tldr": tldr}
+    if wants_facts:
+        answer["key_facts"] = [answer["tldr"]]
+    return json.dumps(answer)
 
 
 def digest(fake, tmp_path, *paths, subprocess_run=False):
