@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -151,6 +150,7 @@ def eval_command(
     """Compare prompt versions on the gold set; with --baseline, a CI gate."""
     import json as json_lib
 
+    from summarize.engine import open_eval_caller
     from summarize.eval_report import format_table, write_report
     from summarize.evaluate import default_dataset, gate, run_eval
     from summarize.recordings import NOT_RECORDED
@@ -166,7 +166,8 @@ def eval_command(
     dataset = dataset or default_dataset()
     if not dataset.is_file():
         fail(f"{dataset}: no such dataset")
-    with _eval_caller(mode, model, backend, recordings_dir or dataset.parent / "recordings") as caller:
+    with open_eval_caller(mode, model=model, backend=backend,
+                          recordings_dir=recordings_dir or dataset.parent / "recordings") as caller:
         result = run_eval(dataset, refs, caller, mode=mode, concurrency=concurrency)
     print(json_lib.dumps(result.to_json(), indent=2, ensure_ascii=False) if as_json
           else format_table(result, verbose))
@@ -183,35 +184,6 @@ def eval_command(
             console.stderr.print(f"gate: {line}", markup=False)
             code = 1
     raise typer.Exit(code)
-
-
-def _eval_caller(mode: str, model: Optional[str], backend: str, recordings_dir: Path):
-    from contextlib import contextmanager
-
-    from summarize.calls import StructuredCaller
-    from summarize.embedded import MODEL_NAME, SLOT_CONTEXT
-    from summarize.llm import open_backend
-    from summarize.recordings import RecordingBook, Recordings, ReplayBackend, recording_path
-
-    @contextmanager
-    def opened():
-        if mode == "replay":
-            name = model or os.environ.get("SUMMARIZE_MODEL") or MODEL_NAME
-            recordings = Recordings(recording_path(recordings_dir, name))
-            yield StructuredCaller(ReplayBackend(name, recordings.context_size or SLOT_CONTEXT), recordings,
-                                   count_cached_cost=True)
-            return
-        llm = open_backend(model=model, backend=backend)
-        try:
-            if mode == "record":
-                recordings = Recordings(recording_path(recordings_dir, llm.model), writable=True)
-                yield StructuredCaller(llm, RecordingBook(recordings, llm.context_size), count_cached_cost=True)
-            else:
-                yield StructuredCaller(llm, None, use_cache=False)
-        finally:
-            llm.close()
-
-    return opened()
 
 
 @prompts_app.command("list")
