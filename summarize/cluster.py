@@ -21,6 +21,8 @@ from functools import lru_cache
 import numpy as np
 from datasketch import MinHash, MinHashLSH
 from pydantic import BaseModel, ConfigDict, Field
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
@@ -174,20 +176,14 @@ def find_duplicates(items: Sequence[ClusterItem], threshold: float = DUPLICATE_T
     for index, signature in signatures.items():
         index_of.insert(str(index), signature)
 
-    parent = list(range(len(items)))
-
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for index, signature in signatures.items():
-        for candidate in sorted(int(key) for key in index_of.query(signature)):
-            if candidate != index and signature.jaccard(signatures[candidate]) >= threshold:
-                low, high = sorted((root(index), root(candidate)))
-                parent[high] = low
-    groups = _groups_from_labels([root(i) for i in range(len(items))])
+    pairs = [(index, candidate)
+             for index, signature in signatures.items()
+             for candidate in (int(key) for key in index_of.query(signature))
+             if candidate != index and signature.jaccard(signatures[candidate]) >= threshold]
+    rows, cols = zip(*pairs) if pairs else ((), ())
+    graph = coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(len(items), len(items)))
+    _, labels = connected_components(graph, directed=False)
+    groups = _groups_from_labels(labels)
     return [group for group in groups if len(group) > 1]
 
 
