@@ -97,13 +97,14 @@ def digest(paths: List[str] = Paths,
            formats: str = typer.Option("md,html,json", "--format", help="Comma-separated: md, html, json."),
            window: int = typer.Option(1, "--window", min=0, help="Days apart that still count as one event."),
            prompt: str = typer.Option(None, "--prompt", help="TLDR prompt version (default: the shipped default)."),
-           story_prompt: str = typer.Option("story@v1", "--story-prompt", help="Prompt version for merged stories."),
+           story_prompt: Optional[str] = typer.Option(None, "--story-prompt",
+                                                      help="Prompt version for merged stories (default: the shipped default)."),
            language: Optional[str] = typer.Option(None, "--language", help="Write TLDRs in this language."),
            model: Optional[str] = Model, backend: str = Backend, db: Optional[Path] = Db, no_cache: bool = NoCache,
            concurrency: int = Concurrency, quiet: bool = Quiet, max_size: float = MaxSize,
            today: Optional[str] = Today) -> None:
     """The daily briefing: stories across outlets in Markdown, HTML and JSON."""
-    from summarize.digest import DigestSettings, run_digest
+    from summarize.digest import STORY_PROMPT, DigestSettings, run_digest
     from summarize.engine import open_caller
     from summarize.render import FORMATS, render_markdown, write_briefing
     from summarize.tldr import DEFAULT_PROMPT
@@ -112,8 +113,9 @@ def digest(paths: List[str] = Paths,
     unknown = [f for f in chosen if f not in FORMATS]
     if unknown or not chosen:
         fail(f"--format takes {', '.join(FORMATS)}; got {formats!r}")
-    settings = DigestSettings.load(prompt=prompt or DEFAULT_PROMPT, story_prompt=story_prompt, language=language,
-                                   day=parse_day(day, "--date"), window_days=window, concurrency=concurrency)
+    settings = DigestSettings.load(prompt=prompt or DEFAULT_PROMPT, story_prompt=story_prompt or STORY_PROMPT,
+                                   language=language, day=parse_day(day, "--date"), window_days=window,
+                                   concurrency=concurrency)
     from summarize.ingest import expand_inputs
 
     total = len(expand_inputs(paths))

@@ -18,13 +18,13 @@ from summarize.clean import clean_paths
 from summarize.cluster import ClusterItem, cluster_stories, find_duplicates
 from summarize.ground import check_tldr, merge_entities
 from summarize.llm import LLMError
-from summarize.name_lexicon import alias_group
 from summarize.models import (ArticleSummary, Briefing, CleanedArticle, Failure, Story, StorySource, Usage)
 from summarize.prompts import Prompt, load_prompt
 from summarize.store import stable_hash
 from summarize.tldr import TldrSettings, grounded_content_check, language_name, summarize_all
+from summarize.tldr_repair import repair_tldr
 
-STORY_PROMPT = "story@v1"
+STORY_PROMPT = "story@v2"
 
 
 @dataclass
@@ -104,17 +104,11 @@ def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary
     )
 
 
-def entity_key(name: str) -> str:
-    """One key per real-world entity across articles: "Kiew" in one outlet and
-    "Kyjiw" in another must count as the same place."""
-    group = alias_group(name)
-    return f"alias-group-{group}" if group is not None else name
-
-
 def cluster_item(member: Member) -> ClusterItem:
     return ClusterItem(key=member.article.path, published=member.article.published,
                        title=member.article.title or "", text=member.article.text,
-                       entities=sorted({entity_key(e.name) for e in member.summary.entities}))
+                       entities=[e.name for e in member.summary.entities],
+                       entity_types={e.name: e.type for e in member.summary.entities})
 
 
 def group_members(members: list[Member], window_days: int) -> list[list[Member]]:
@@ -172,10 +166,23 @@ def make_story(group: list[Member], caller: StructuredCaller, prompt: Prompt, la
         story.flags.append("merge_failed")
         story.tldr = f"{story.tldr} (merged summary unavailable: {exc})"
         return story
-    story.headline = answer.headline.strip() or story.headline
-    story.tldr = answer.tldr.strip()
+    outlets = [m.summary.source for m in group if m.summary.source]
+    story.headline = without_outlet_prefix(answer.headline, outlets) or story.headline
+    repaired = repair_tldr(without_outlet_prefix(answer.tldr, outlets), source_text)
+    story.tldr, story.dropped_sentences = repaired.text, repaired.dropped
     story.flags = check_tldr(story.tldr, source_text, max_words=prompt.max_words).flags
     return story
+
+
+def without_outlet_prefix(text: str, outlets: list[str]) -> str:
+    """`text` without a leading "Outlet:", the shape of the reports the merge
+    call reads, which a small model copies into its headline."""
+    text = text.strip()
+    for outlet in outlets:
+        if text.lower().startswith(outlet.lower()) and text[len(outlet):].lstrip().startswith(":"):
+            rest = text[len(outlet):].lstrip()[1:].strip()
+            return rest[:1].upper() + rest[1:]
+    return text
 
 
 def order_stories(stories: list[Story]) -> list[Story]:

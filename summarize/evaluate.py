@@ -16,7 +16,8 @@ from summarize.calls import StructuredCaller
 from summarize.cleanscore import load_gold, score_gold
 from summarize.digest import Member, group_members
 from summarize.metrics import (HEADLINE_METRICS, aggregate, bcubed, entity_scores, failure_rate, lead_baseline,
-                               pairwise_f1, regressions, tldr_faithfulness, tldr_metrics)
+                               faithful_compression, pairwise_f1, regressions, tldr_faithfulness,
+                               tldr_metrics)
 from summarize.models import ArticleSummary, CleanedArticle
 from summarize.recordings import NOT_RECORDED
 from summarize.tldr import TldrSettings, summarize_all
@@ -30,7 +31,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("tldr_faithfulness", "higher"), ("entity_precision_source", "higher"),
     ("names_not_in_source", "lower"), ("numbers_not_in_source", "lower"),
     ("copied", "lower"), ("novel_bigrams", "higher"), ("words", None), ("within_limit", "higher"),
-    ("language_ok", "higher"), ("compression", "lower"),
+    ("language_ok", "higher"), ("compression", "lower"), ("faithful_compression", "higher"),
     ("rouge1", "higher"), ("rouge2", "higher"), ("rougeL", "higher"),
     ("cluster_bcubed_f1", "higher"), ("cluster_pairwise_f1", "higher"),
     ("tokens_per_article", "lower"), ("calls_per_article", "lower"), ("seconds_per_article", "lower"),
@@ -108,6 +109,7 @@ def summarize_column(name: str, rows: list[dict], clusters: list[list[str]] | No
     metrics["failure_rate"] = failure_rate([row["ok"] for row in rows])
     metrics["not_recorded"] = sum(1 for row in rows if row.get("not_recorded"))
     metrics["tldr_faithfulness"] = tldr_faithfulness([row for row in rows if row["ok"]])
+    metrics["faithful_compression"] = round(sum(faithful_compression(row) for row in rows) / len(rows), 4)
     if "tokens" in rows[0]:
         count = len(rows)
         metrics["tokens_per_article"] = round(sum(r["tokens"] for r in rows) / count, 1)

@@ -28,6 +28,7 @@ from summarize.tldr_metrics import (
     ROUGE_TYPES,
     FoldingTokenizer,
     entity_precision_source,
+    faithful_compression,
     lead_baseline,
     rouge_scores,
     tldr_language,
@@ -37,9 +38,9 @@ from summarize.tldr_metrics import (
 
 __all__ = [
     "HEADLINE_METRICS", "ROUGE_TYPES", "EntityScores", "FoldingTokenizer", "HeadlineMetric", "PRF",
-    "aggregate", "bcubed", "entity_precision_source", "entity_scores", "failure_rate", "lead_baseline",
-    "micro_prf", "names_match", "pairwise_f1", "regressions", "rouge_scores", "tldr_faithfulness",
-    "tldr_language", "tldr_metrics", "tldr_names",
+    "aggregate", "bcubed", "entity_precision_source", "entity_scores", "failure_rate", "faithful_compression",
+    "lead_baseline", "micro_prf", "names_match", "pairwise_f1", "regressions", "rouge_scores",
+    "tldr_faithfulness", "tldr_language", "tldr_metrics", "tldr_names",
 ]
 
 

@@ -101,6 +101,8 @@ class ArticleSummary(BaseModel):
     key_facts: list[str] = Field(default_factory=list)
     entities: list[Entity] = Field(default_factory=list)
     ungrounded: list[str] = Field(default_factory=list)
+    # TLDR sentences removed because they named what the article lacks, or were cut off.
+    dropped_sentences: list[str] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
     prompt: str | None = None
     prompt_hash: str | None = None
@@ -124,6 +126,8 @@ class Story(BaseModel):
     sources: list[StorySource] = Field(default_factory=list)
     flags: list[str] = Field(default_factory=list)
     ungrounded: list[str] = Field(default_factory=list)
+    # merged-TLDR sentences removed because they named what no report has, or were cut off
+    dropped_sentences: list[str] = Field(default_factory=list)
 
 
 class Failure(BaseModel):

@@ -51,6 +51,7 @@ class Prompt:
     sampling: dict = field(default_factory=dict)
     limits: dict = field(default_factory=dict)
     max_words: int = 60
+    reduce: str | None = None  # the prompt that merges the answers for a long article's parts
     content_hash: str = ""
     path: str = ""
 
@@ -171,6 +172,7 @@ def parse_prompt(raw: bytes, path: str = "") -> Prompt:
             sampling=dict(data.get("sampling", {})),
             limits={name: dict(bounds) for name, bounds in data.get("limits", {}).items()},
             max_words=int(data.get("max_words", 60)),
+            reduce=data.get("reduce"),
             content_hash=hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()[:16],
             path=path,
         )

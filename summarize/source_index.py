@@ -70,6 +70,11 @@ class SourceIndex:
         return frozenset(self.folded[i] for i, t in enumerate(self.tokens) if t.capitalised)
 
     @cached_property
+    def lowercase_words(self) -> frozenset[str]:
+        """Folded words the source writes in lower case somewhere."""
+        return frozenset(self.folded[i] for i, t in enumerate(self.tokens) if t.text[:1].islower())
+
+    @cached_property
     def content_stems(self) -> frozenset[str]:
         return frozenset(content_words(self.text))
 

@@ -21,9 +21,11 @@ from summarize.ground import check_tldr, ground_entities
 from summarize.llm import LLMError
 from summarize.models import ArticleSummary, CleanedArticle, RawEntity, Usage
 from summarize.prompts import LANGUAGE_NAMES, Prompt, load_prompt
+from summarize.tldr_repair import repair_tldr, supported_facts
 from summarize.tokens import count_tokens
 
-DEFAULT_PROMPT = "tldr@v1"
+DEFAULT_PROMPT = "tldr@v4"
+# The reduce prompt of a TLDR prompt that names none in its file.
 REDUCE_PROMPT = "reduce@v1"
 # tiktoken's o200k counts are a proxy for the serving model's own tokenizer,
 # which spends more tokens on German text (measured: 6,000 o200k tokens of a
@@ -40,7 +42,8 @@ class TldrSettings:
 
     @classmethod
     def load(cls, prompt_ref: str = DEFAULT_PROMPT, language: str | None = None) -> "TldrSettings":
-        return cls(load_prompt(prompt_ref), load_prompt(REDUCE_PROMPT), language)
+        prompt = load_prompt(prompt_ref)
+        return cls(prompt, load_prompt(prompt.reduce or REDUCE_PROMPT), language)
 
 
 def language_name(code: str | None) -> str:
@@ -66,7 +69,10 @@ _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
 def without_injected_instructions(text: str) -> str:
-    """The text without its sentences that give the model orders."""
+    """The text without its sentences that give the model orders; the text
+    itself (the same string, so its grounding index is shared) when it has none."""
+    if not _INJECTED.search(text):
+        return text
     return "\n".join(s for s in _SENTENCE_BREAK.split(text) if not _INJECTED.search(s))
 
 
@@ -108,9 +114,12 @@ def summarize_article(article: CleanedArticle, caller: StructuredCaller, setting
         summary.ok, summary.error = False, str(exc)
     else:
         grounded = ground_entities(raw_entities, article.text)
+        repaired = repair_tldr(tldr, article.text)
+        tldr = repaired.text
         check = check_tldr(tldr, article.text, max_words=settings.prompt.max_words)
         summary.tldr = tldr
-        summary.key_facts = key_facts
+        summary.dropped_sentences = repaired.dropped
+        summary.key_facts = supported_facts(key_facts, article.text)
         summary.entities = grounded.entities
         summary.ungrounded = grounded.ungrounded
         summary.flags = check.flags
@@ -130,7 +139,8 @@ def _ask_for_tldr(article: CleanedArticle, language: str, caller: StructuredCall
         return answer.tldr, list(answer.entities), list(getattr(answer, "key_facts", []))
     partials = [caller.ask(settings.prompt, {**variables, "article": chunk}, usage,
                            grounded_content_check(chunk)) for chunk in chunks]
-    joined = "\n\n".join(f"Part {i}/{len(partials)}: {p.tldr}" for i, p in enumerate(partials, 1))
+    joined = "\n\n".join(f"Part {i}/{len(partials)}: {repair_tldr(p.tldr, chunk).text}"
+                           for i, (p, chunk) in enumerate(zip(partials, chunks), 1))
     reduced = caller.ask(settings.reduce_prompt, {**variables, "article": joined}, usage, check)
     entities = [e for p in partials for e in p.entities] + list(reduced.entities)
     return reduced.tldr, entities, [f for p in partials for f in getattr(p, "key_facts", [])][:8]

@@ -179,7 +179,9 @@ def names_not_in_source(text: str, index: SourceIndex) -> list[str]:
             name_like = any(not is_common_noun_shaped(w) for w in candidate)
             if name_like and not any(_in_source(w, index) for w in candidate):
                 missing.append(" ".join(candidate))
-        elif not _in_source(candidate[0], index):
+        elif not _in_source(candidate[0], index) and fold(candidate[0]) not in index.lowercase_words:
+            # A word the source writes in lower case is an ordinary word of its
+            # language, capitalised in the TLDR only to start a sentence ("Grève").
             missing.append(candidate[0])
     return list(dict.fromkeys(missing))
 

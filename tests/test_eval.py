@@ -107,3 +107,18 @@ def test_committed_recordings_replay_every_shipped_tldr_prompt():
     columns = json.loads(result.stdout)["columns"]
     assert all(c["metrics"]["not_recorded"] == 0 for c in columns)
     assert all(c["metrics"]["failure_rate"] < 0.5 for c in columns if c["name"] != "lead-3")
+
+
+def test_the_default_prompt_beats_lead3_on_faithful_compression_with_the_embedded_model():
+    """What made tldr@v4 the default, replayed from the committed answers: as
+    faithful as the lead baseline, much shorter, no copies, the right language."""
+    from summarize.tldr import DEFAULT_PROMPT
+
+    result = run("--replay", "--json", "--prompt", DEFAULT_PROMPT)
+    assert result.returncode == 0, result.stderr
+    columns = {c["name"]: c["metrics"] for c in json.loads(result.stdout)["columns"]}
+    default, lead = columns[DEFAULT_PROMPT], columns["lead-3"]
+    assert default["faithful_compression"] >= lead["faithful_compression"] + 0.05
+    assert default["tldr_faithfulness"] >= lead["tldr_faithfulness"] - 0.02
+    assert default["compression"] <= lead["compression"] / 2
+    assert default["copied"] <= 0.1 and default["language_ok"] >= 0.9 and default["failure_rate"] == 0

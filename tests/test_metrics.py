@@ -18,6 +18,7 @@ from summarize.metrics import (
     bcubed,
     entity_scores,
     failure_rate,
+    faithful_compression,
     lead_baseline,
     micro_prf,
     names_match,
@@ -165,6 +166,16 @@ def test_length_language_and_compression():
     english = tldr_metrics("Zelensky met security advisers from 14 countries in Kyiv to discuss guarantees.",
                            SOURCE, None, "de", 60)
     assert english["language"] == "en" and english["language_ok"] is False
+
+
+def test_faithful_compression_rewards_brevity_only_without_inventions():
+    short = tldr_metrics("Selenskyj hat in Kiew mit Beratern aus 14 Staaten gesprochen.", SOURCE, None, "de", 60)
+    assert faithful_compression(short) == pytest.approx(1 - short["compression"], abs=1e-4)
+    invented = tldr_metrics("Selenskyj hat in Kiew mit Beratern aus 15 Staaten gesprochen.", SOURCE, None, "de", 60)
+    assert faithful_compression(invented) == 0.0
+    english = tldr_metrics("Zelensky met advisers from 14 countries in Kyiv.", SOURCE, None, "de", 60)
+    assert faithful_compression(english) == 0.0
+    assert faithful_compression({}) == 0.0  # an article without a TLDR
 
 
 def test_copied_lead_is_flagged():
