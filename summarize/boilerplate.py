@@ -24,6 +24,9 @@ from summarize.phrases import (
 )
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
+_STOP_HEADING_SET = frozenset(STOP_HEADINGS)
+_STOP_HEADING_COLON = tuple(f"{phrase}:" for phrase in STOP_HEADINGS)
+_STOP_HEADING_SPACED = tuple(f"{phrase} " for phrase in STOP_HEADINGS if " " in phrase)
 _LEADING_JUNK = re.compile(r"^[\s\-–—•·*►▶▸›»>|#+~]+|^\d{1,2}[.)]\s+|^\[\d+\]\s*")
 _TRAILING_JUNK = re.compile(r"[\s:：.…!?»›>|\-–—]+$|\s*\(\d+\)$|\s+\d+$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'“”»«’)\]]*$|[\"“”»«]$")
@@ -114,18 +117,14 @@ def is_chrome_phrase(line: str) -> bool:
 
 def is_stop_heading(line: str) -> bool:
     """A heading that opens a list of other stories ("Weitere Meldungen", "Related")."""
-    norm = normalize(line)
     if len(words(line)) > 7:
         return False
-    for phrase in STOP_HEADINGS:
-        if norm == phrase:
-            return True
-        if norm.startswith(phrase + ":"):
-            return True
-        rest = norm[len(phrase):]
-        if " " in phrase and norm.startswith(phrase + " ") and len(rest.split()) <= 3:
-            return True
-    return False
+    norm = normalize(line)
+    if norm in _STOP_HEADING_SET or norm.startswith(_STOP_HEADING_COLON):
+        return True
+    # "Mehr zum Thema Ukraine": a heading of several words, then a few more.
+    return norm.startswith(_STOP_HEADING_SPACED) and any(
+        norm.startswith(phrase) and len(norm[len(phrase):].split()) <= 3 for phrase in _STOP_HEADING_SPACED)
 
 
 def is_comment_widget(line: str) -> bool:

@@ -122,7 +122,8 @@ def digest(paths: List[str] = Paths,
     with open_caller(model=model, backend=backend, db=db, use_cache=not no_cache) as caller, \
             console.progress(total, "summarizing", quiet) as advance:
         briefing = run_digest(paths, caller, settings, max_bytes=int(max_size * MB),
-                              today=parse_day(today, "--today"), on_article=advance)
+                              today=parse_day(today, "--today"), on_article=advance,
+                              briefings=None if no_cache else caller.book)
     written = write_briefing(briefing, out or Path("briefings"), chosen)
     if out is None:
         print(render_markdown(briefing), flush=True)

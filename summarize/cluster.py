@@ -251,15 +251,22 @@ def entity_mentions(items: Sequence[ClusterItem]) -> list[dict[str, float]]:
                 key = entity_key(name)
                 spellings.setdefault(key, set()).update(stems)
                 weight.setdefault(key, TYPE_WEIGHTS.get(item.entity_types.get(name, ""), 1.0))
+    # Each spelling is looked up only in the articles that have its first
+    # stem, not in every article of the day.
+    by_first_stem: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for key, variants in spellings.items():
+        for variant in variants:
+            by_first_stem.setdefault(variant[0], []).append((key, variant))
     mentions: list[dict[str, float]] = []
     for item in items:
         lead, whole = set(content_words(_lead(item))), set(content_words(_full(item)))
         found: dict[str, float] = {}
-        for key, variants in spellings.items():
-            if any(all(stem in lead for stem in variant) for variant in variants):
-                found[key] = LEAD_MENTION * weight[key]
-            elif any(all(stem in whole for stem in variant) for variant in variants):
-                found[key] = BODY_MENTION * weight[key]
+        for stem in whole & by_first_stem.keys():
+            for key, variant in by_first_stem[stem]:
+                if all(part in lead for part in variant):
+                    found[key] = LEAD_MENTION * weight[key]
+                elif key not in found and all(part in whole for part in variant):
+                    found[key] = BODY_MENTION * weight[key]
         for name in item.entities:  # the answer's own names are grounded in the text
             found.setdefault(entity_key(name), BODY_MENTION * weight.get(entity_key(name), 1.0))
         mentions.append(found)

@@ -11,18 +11,21 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
+from summarize.briefing_cache import as_rerun, briefing_key, is_reusable
 from summarize.calls import AnswerError, StructuredCaller
 from summarize.clean import clean_paths
-from summarize.cluster import ClusterItem, cluster_stories, find_duplicates
 from summarize.ground import check_tldr, merge_entities
 from summarize.llm import LLMError
 from summarize.models import (ArticleSummary, Briefing, CleanedArticle, Failure, Story, StorySource, Usage)
 from summarize.prompts import Prompt, load_prompt
-from summarize.store import stable_hash
+from summarize.store import Store, stable_hash
 from summarize.tldr import TldrSettings, grounded_content_check, language_name, summarize_all
 from summarize.tldr_repair import repair_tldr
+
+if TYPE_CHECKING:
+    from summarize.cluster import ClusterItem
 
 STORY_PROMPT = "story@v2"
 
@@ -61,11 +64,18 @@ def select_day(articles: list[CleanedArticle], day: date | None) -> tuple[list[C
 
 def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestSettings, *,
                max_bytes: int = 5_000_000, today: date | None = None,
-               on_article: Callable[..., None] | None = None) -> Briefing:
+               on_article: Callable[..., None] | None = None, briefings: Store | None = None) -> Briefing:
+    """The briefing of `paths`; with `briefings`, an unchanged re-run returns
+    the stored one without cleaning or grounding anything again."""
+    key = briefing_key(paths, settings, caller.backend.model, max_bytes=max_bytes, today=today) if briefings else None
+    if key is not None and (stored := briefings.get_briefing(key)) is not None:
+        return as_rerun(Briefing.model_validate_json(stored))
     cleaned, ignored = select_day(clean_paths(list(paths), max_bytes=max_bytes, today=today), settings.day)
     summaries = summarize_all(cleaned, caller, settings.tldr, concurrency=settings.concurrency, on_done=on_article)
     briefing = build_briefing(cleaned, summaries, caller, settings)
     briefing.ignored = ignored
+    if key is not None and is_reusable(briefing, cleaned):
+        briefings.put_briefing(key, briefing.model_dump_json())
     return briefing
 
 
@@ -105,6 +115,8 @@ def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary
 
 
 def cluster_item(member: Member) -> ClusterItem:
+    from summarize.cluster import ClusterItem  # scikit-learn and datasketch take a second to import
+
     return ClusterItem(key=member.article.path, published=member.article.published,
                        title=member.article.title or "", text=member.article.text,
                        entities=[e.name for e in member.summary.entities],
@@ -114,6 +126,8 @@ def cluster_item(member: Member) -> ClusterItem:
 def group_members(members: list[Member], window_days: int) -> list[list[Member]]:
     """Stories as lists of members; near-duplicate copies ride along with the
     article they copy instead of weighing on the clustering twice."""
+    from summarize.cluster import cluster_stories, find_duplicates
+
     items = [cluster_item(m) for m in members]
     copies_of: dict[int, list[int]] = {}
     copied: set[int] = set()

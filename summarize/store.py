@@ -47,6 +47,11 @@ CREATE TABLE IF NOT EXISTS calls (
     error TEXT
 );
 CREATE INDEX IF NOT EXISTS calls_ts ON calls (ts);
+CREATE TABLE IF NOT EXISTS briefings (
+    key TEXT PRIMARY KEY,
+    briefing TEXT NOT NULL,
+    created REAL NOT NULL
+);
 """
 
 
@@ -119,6 +124,15 @@ class Store:
                 (key, model, prompt, prompt_hash, input_hash, content, prompt_tokens, completion_tokens,
                  latency, time.time()),
             )
+
+    def get_briefing(self, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT briefing FROM briefings WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def put_briefing(self, key: str, briefing: str) -> None:
+        with self._lock, self._conn:
+            self._conn.execute("INSERT OR REPLACE INTO briefings VALUES (?, ?, ?)", (key, briefing, time.time()))
 
     def log_call(self, record: CallRecord) -> None:
         with self._lock, self._conn:

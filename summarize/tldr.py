@@ -21,6 +21,7 @@ from summarize.ground import check_tldr, ground_entities
 from summarize.llm import LLMError
 from summarize.models import ArticleSummary, CleanedArticle, RawEntity, Usage
 from summarize.prompts import LANGUAGE_NAMES, Prompt, load_prompt
+from summarize.tldr_check import has_grounded_content
 from summarize.tldr_repair import repair_tldr, supported_facts
 from summarize.tokens import count_tokens
 
@@ -86,7 +87,7 @@ def grounded_content_check(source: str) -> Callable:
     def check(answer) -> str | None:
         if not answer.tldr.strip():
             return "the tldr is empty"
-        if "no_grounded_content" in check_tldr(answer.tldr, source).flags:
+        if not has_grounded_content(answer.tldr, source):
             return "the tldr says nothing that is in the article"
         return None
 

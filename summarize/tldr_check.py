@@ -130,11 +130,21 @@ def check_tldr(tldr: str, source: str, *, max_words: int = 60) -> TldrCheck:
         flags.append("name_not_in_source")
     if numbers:
         flags.append("number_not_in_source")
-    if grounded_count == 0 or (grounded_share < GROUNDED_SHARE_FLOOR and grounded_count < MIN_GROUNDED_WORDS):
+    if not _is_grounded(grounded_share, grounded_count):
         flags.append("no_grounded_content")
     return TldrCheck(flags=flags, names_not_in_source=names, numbers_not_in_source=numbers, words=stats.words,
                      novel_bigram_share=stats.novel_bigram_share, longest_copied_share=stats.longest_copied_share,
                      grounded_content_share=round(grounded_share, 4))
+
+
+def has_grounded_content(tldr: str, source: str) -> bool:
+    """The "no_grounded_content" test of `check_tldr` alone, for checking
+    every answer before it is accepted."""
+    return _is_grounded(*grounded_content(tldr, source_index(source)))
+
+
+def _is_grounded(share: float, count: int) -> bool:
+    return count > 0 and not (share < GROUNDED_SHARE_FLOOR and count < MIN_GROUNDED_WORDS)
 
 
 # Which kinds of source number vouch for a kind of TLDR number: a count only

@@ -1,0 +1,99 @@
+"""An unchanged re-run reuses the finished briefing; any change, or a failure
+worth retrying, makes a real run."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from fake_openai import FakeOpenAI, article_text, last_user_message
+
+from summarize.briefing_cache import as_rerun, briefing_key, is_reusable
+from summarize.digest import DigestSettings
+from summarize.models import Briefing, CleanedArticle, Failure, Story, Usage
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def digest(fake, *args, env_extra=None):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("OPENAI_", "SUMMARIZE_"))}
+    env.update({"OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "sk-test", **(env_extra or {})})
+    return subprocess.run([sys.executable, "-m", "summarize", "digest", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=300)
+
+
+def tldr_calls(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return conn.execute("SELECT COUNT(*) FROM calls WHERE prompt LIKE 'tldr@%'").fetchone()[0]
+
+
+@pytest.fixture
+def inbox(tmp_path: Path) -> Path:
+    folder = tmp_path / "inbox"
+    shutil.copytree(ROOT / "seeds", folder)
+    return folder
+
+
+def test_a_changed_article_is_summarized_again_and_nothing_else(inbox: Path, tmp_path: Path) -> None:
+    db, out = tmp_path / "db.sqlite3", tmp_path / "out"
+    with FakeOpenAI() as fake:
+        assert digest(fake, str(inbox), "--db", str(db), "--out", str(out)).returncode == 0
+        first = fake.calls
+        assert digest(fake, str(inbox), "--db", str(db), "--out", str(out)).returncode == 0
+        assert fake.calls == first
+        page = inbox / "002_26e6bf0d87fe9133.txt"
+        page.write_text(page.read_text(encoding="utf-8").replace("am Mittwoch", "am späten Mittwoch"),
+                        encoding="utf-8")
+        changed = digest(fake, str(inbox), "--db", str(db), "--out", str(out))
+        assert changed.returncode == 0, changed.stderr
+        assert tldr_calls(db) == 6  # five, then only the changed article's TLDR
+        assert fake.calls - first <= 2  # and its story's merge, if it has one
+    briefing = json.loads((out / "2026-01-03.json").read_text(encoding="utf-8"))
+    assert 1 <= briefing["usage"]["calls"] <= 2
+
+
+def test_a_briefing_with_a_failed_call_is_not_reused(inbox: Path, tmp_path: Path) -> None:
+    db, out = tmp_path / "db.sqlite3", tmp_path / "out"
+    refuse_002 = lambda index, request: "500" if "Anlauf" in article_text(last_user_message(request)) else None
+    with FakeOpenAI(faults=refuse_002) as fake:
+        first = digest(fake, str(inbox), "--db", str(db), "--out", str(out),
+                       env_extra={"SUMMARIZE_LLM_ATTEMPTS": "1"})
+        assert first.returncode == 1 and "002_26e6bf0d87fe9133.txt" in first.stderr
+    with FakeOpenAI() as fake:
+        second = digest(fake, str(inbox), "--db", str(db), "--out", str(out))
+        assert second.returncode == 0, second.stderr
+        assert tldr_calls(db) == 6  # the failed article is asked again; the others come from the cache
+        assert "not_summarized" in (out / "2026-01-03.json").read_text(encoding="utf-8")
+        assert json.loads((out / "2026-01-03.json").read_text(encoding="utf-8"))["not_summarized"] == []
+
+
+def test_the_key_follows_inputs_prompts_and_settings(inbox: Path) -> None:
+    settings = DigestSettings.load(prompt="tldr@v4")
+    key = briefing_key([str(inbox)], settings, "m", max_bytes=5_000_000, today=None)
+    assert key == briefing_key([str(inbox)], settings, "m", max_bytes=5_000_000, today=None)
+    assert key != briefing_key([str(inbox)], settings, "other-model", max_bytes=5_000_000, today=None)
+    assert key != briefing_key([str(inbox)], DigestSettings.load(prompt="tldr@v1"), "m", max_bytes=5_000_000,
+                               today=None)
+    assert key != briefing_key([str(inbox)], settings, "m", max_bytes=5_000_000, today=date(2026, 1, 3))
+    (inbox / "new.txt").write_text("Ein neuer Artikel.", encoding="utf-8")
+    assert key != briefing_key([str(inbox)], settings, "m", max_bytes=5_000_000, today=None)
+    assert briefing_key(["-"], settings, "m", max_bytes=5_000_000, today=None) is None
+
+
+def test_only_input_failures_and_successful_merges_are_reusable() -> None:
+    cleaned = [CleanedArticle(path="a.txt", ok=True), CleanedArticle(path="b.txt", ok=False, error="empty file")]
+    input_failure = Briefing(date=None, not_summarized=[Failure(path="b.txt", error="empty file")])
+    call_failure = Briefing(date=None, not_summarized=[Failure(path="a.txt", error="timed out")])
+    merge_failure = Briefing(date=None, stories=[Story(id="s", headline="h", tldr="t", flags=["merge_failed"])])
+    assert is_reusable(input_failure, cleaned)
+    assert not is_reusable(call_failure, cleaned)
+    assert not is_reusable(merge_failure, cleaned)
+    rerun = as_rerun(Briefing(date=None, usage=Usage(calls=5, cached=2, prompt_tokens=900)))
+    assert rerun.usage == Usage(cached=7)
