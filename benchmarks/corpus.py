@@ -7,7 +7,7 @@ body paragraphs are shuffled, one may be dropped and one from another seed
 is added, and sentences inside a paragraph are shuffled after the first.
 The page around the body (navigation, teasers, footers) stays as it is, so
 the cleaner has the same work to do. Derived articles are distinct enough
-not to count as near-duplicates of each other by the pipeline's own MinHash
+not to count as near-duplicates of each other by the pipeline's own shingle
 test (the concurrency part reports `near_duplicate_groups`).
 """
 

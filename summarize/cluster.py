@@ -3,7 +3,8 @@
 Two questions, answered separately:
 
 * `find_duplicates`: which articles are (nearly) the same text, e.g. one
-  agency report republished by several sites. MinHash over word shingles.
+  agency report republished by several sites. Exact Jaccard similarity of
+  word shingles.
 * `cluster_stories`: which articles report the same real-world event, even in
   different words. Text similarity (TF-IDF cosine), shared entities and the
   articles' own dates, joined by average-link agglomerative clustering.
@@ -19,13 +20,12 @@ from datetime import date
 from functools import lru_cache
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 from pydantic import BaseModel, ConfigDict, Field
-from scipy.sparse import coo_matrix
+from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 from sklearn.cluster import AgglomerativeClustering
 from sklearn.feature_extraction import DictVectorizer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfTransformer, TfidfVectorizer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from summarize.name_lexicon import alias_group, alias_variants, lemmatize
@@ -66,8 +66,7 @@ class ClusterItem(BaseModel):
 # while reports of one event written separately still share almost none
 # (Jaccard <= 0.1 on the examples, copies >= 0.85).
 SHINGLE_WORDS = 3
-MINHASH_PERMUTATIONS = 128
-DUPLICATE_THRESHOLD = 0.8  # estimated Jaccard of shingle sets
+DUPLICATE_THRESHOLD = 0.8  # Jaccard of shingle sets
 
 # The lead (headline and first sentences) states the event itself, while the
 # rest of a report often recaps earlier events of the same topic (the seed on
@@ -146,12 +145,6 @@ def _shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
 
 
-def _minhash(shingles: set[str]) -> MinHash:
-    signature = MinHash(num_perm=MINHASH_PERMUTATIONS, seed=1)
-    signature.update_batch([s.encode("utf-8") for s in sorted(shingles)])
-    return signature
-
-
 def _groups_from_labels(labels: Sequence[int]) -> list[list[int]]:
     members: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
@@ -159,38 +152,41 @@ def _groups_from_labels(labels: Sequence[int]) -> list[list[int]]:
     return sorted(members.values(), key=lambda group: group[0])
 
 
+def shingle_jaccard(items: Sequence[ClusterItem]) -> csr_matrix:
+    """Exact Jaccard similarity of the shingle sets of every pair that shares
+    a shingle, as a sparse matrix (pairs sharing none are absent, i.e. 0).
+
+    One sparse product of the binary item × shingle matrix gives every
+    intersection at once; memory grows with the pairs that share text, not
+    with the square of the pile.
+    """
+    # Hashed features keep no vocabulary of every shingle of the day in memory;
+    # two 500-shingle texts share by collision a quarter of a bucket on average
+    # in 2**20, nothing next to the hundreds a near-copy shares.
+    vectorizer = HashingVectorizer(analyzer=_shingles, n_features=2**20, binary=True, norm=None,
+                                   alternate_sign=False, dtype=np.float64)
+    matrix = vectorizer.transform([item.text for item in items])
+    shared = (matrix @ matrix.T).tocoo()
+    sizes = np.asarray(matrix.sum(axis=1)).ravel()
+    union = sizes[shared.row] + sizes[shared.col] - shared.data
+    return csr_matrix((shared.data / union, (shared.row, shared.col)), shape=shared.shape)
+
+
 def find_duplicates(items: Sequence[ClusterItem], threshold: float = DUPLICATE_THRESHOLD) -> list[list[int]]:
     """Groups of items whose texts are the same or nearly the same.
 
-    Compares word shingles of the folded text by MinHash (estimated Jaccard
-    >= `threshold`); groups are closed transitively. Only groups of two or more
-    are returned (singletons omitted), each sorted, ordered by first index.
-    Items with empty text are never duplicates.
+    Compares word shingles of the folded text by Jaccard similarity
+    (>= `threshold`); groups are closed transitively. Only groups of two or
+    more are returned (singletons omitted), each sorted, ordered by first
+    index. Items with empty text are never duplicates.
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    signatures: dict[int, MinHash] = {}
-    for index, item in enumerate(items):
-        shingles = _shingles(item.text)
-        if shingles:
-            signatures[index] = _minhash(shingles)
-    # LSH only proposes candidates and the estimated Jaccard below decides, so
-    # its bands are tuned to miss few true pairs at the cost of extra checks.
-    index_of = MinHashLSH(
-        threshold=min(threshold, 0.99), num_perm=MINHASH_PERMUTATIONS, weights=(0.1, 0.9)
-    )
-    for index, signature in signatures.items():
-        index_of.insert(str(index), signature)
-
-    pairs = [(index, candidate)
-             for index, signature in signatures.items()
-             for candidate in (int(key) for key in index_of.query(signature))
-             if candidate != index and signature.jaccard(signatures[candidate]) >= threshold]
-    rows, cols = zip(*pairs) if pairs else ((), ())
-    graph = coo_matrix((np.ones(len(pairs)), (rows, cols)), shape=(len(items), len(items)))
-    _, labels = connected_components(graph, directed=False)
-    groups = _groups_from_labels(labels)
-    return [group for group in groups if len(group) > 1]
+    if not items:
+        return []
+    similar = shingle_jaccard(items) >= threshold
+    _, labels = connected_components(similar, directed=False)
+    return [group for group in _groups_from_labels(labels) if len(group) > 1]
 
 
 # --- stories --------------------------------------------------------------------
