@@ -31,7 +31,8 @@ _PACKAGE = Path(__file__).resolve().parent
 def code_version() -> str:
     """A hash of the package's code and data files."""
     digest = hashlib.sha256()
-    for path in sorted(p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".toml", ".json", ".txt")):
+    files = (p for p in _PACKAGE.rglob("*") if p.is_file() and p.suffix in (".py", ".toml", ".json", ".txt"))
+    for path in sorted(files):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]

@@ -3,8 +3,8 @@
 Two questions, answered separately:
 
 * `find_duplicates`: which articles are (nearly) the same text, e.g. one
-  agency report republished by several sites. Exact Jaccard similarity of
-  word shingles.
+  agency report republished by several sites. Jaccard similarity of word
+  shingle sets, computed for every pair at once.
 * `cluster_stories`: which articles report the same real-world event, even in
   different words. Text similarity (TF-IDF cosine), shared entities and the
   articles' own dates, joined by average-link agglomerative clustering.
@@ -153,8 +153,9 @@ def _groups_from_labels(labels: Sequence[int]) -> list[list[int]]:
 
 
 def shingle_jaccard(items: Sequence[ClusterItem]) -> csr_matrix:
-    """Exact Jaccard similarity of the shingle sets of every pair that shares
-    a shingle, as a sparse matrix (pairs sharing none are absent, i.e. 0).
+    """Jaccard similarity of the shingle sets of every pair that shares a
+    shingle, as a sparse matrix (pairs sharing none are absent, i.e. 0);
+    exact but for the rare shingles that share a hash bucket.
 
     One sparse product of the binary item × shingle matrix gives every
     intersection at once; memory grows with the pairs that share text, not

@@ -135,3 +135,12 @@ def test_stories_ordered_by_outlets_then_recency():
         story("undated", [("5", "C", None)]),
     ])
     assert [s.id for s in ordered] == ["two-outlets", "new-single", "old-single", "undated"]
+
+
+def test_an_outlet_prefix_copied_from_the_reports_is_removed():
+    from summarize.digest import without_outlet_prefix
+
+    outlets = ["Südtirol News", "zeit.de"]
+    assert without_outlet_prefix("Südtirol News: sicherheitsberater in Kiew", outlets) == "Sicherheitsberater in Kiew"
+    assert without_outlet_prefix("zeit.de : Treffen in Kyjiw", outlets) == "Treffen in Kyjiw"
+    assert without_outlet_prefix("Laut zeit.de: 15 Staaten", outlets) == "Laut zeit.de: 15 Staaten"
