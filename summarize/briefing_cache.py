@@ -57,8 +57,9 @@ def _content_hash(path: Path, max_bytes: int) -> str:
         # Only regular files are read: a named pipe would block here.
         if not path.is_file():
             return "not a regular file"
-        if path.stat().st_size > max_bytes:
-            return f"too large: {path.stat().st_size}"
+        size = path.stat().st_size
+        if size > max_bytes:
+            return f"too large: {size}"
         return hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError as exc:
         return f"unreadable: {type(exc).__name__}"

@@ -28,7 +28,7 @@ from sklearn.feature_extraction import DictVectorizer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer, TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
-from summarize.name_lexicon import alias_group, alias_variants, lemmatize
+from summarize.name_lexicon import alias_group, alias_key, alias_variants, lemmatize
 from summarize.textnorm import content_words, fold
 
 
@@ -220,7 +220,7 @@ def entity_key(name: str) -> str:
     """One key per real-world entity across articles: "Kiew" in one outlet and
     "Kyjiw" in another count as the same place."""
     group = alias_group(name)
-    return f"alias-group-{group}" if group is not None else fold(name).strip()
+    return f"alias-group-{group}" if group is not None else alias_key(name)
 
 
 def _name_stems(name: str) -> tuple[str, ...]:
@@ -264,8 +264,8 @@ def entity_mentions(items: Sequence[ClusterItem]) -> list[dict[str, float]]:
                     found[key] = LEAD_MENTION * weight[key]
                 elif key not in found and all(part in whole for part in variant):
                     found[key] = BODY_MENTION * weight[key]
-        for name in item.entities:  # the answer's own names are grounded in the text
-            found.setdefault(entity_key(name), BODY_MENTION * weight.get(entity_key(name), 1.0))
+        for key in map(entity_key, item.entities):  # the answer's own names are grounded in the text
+            found.setdefault(key, BODY_MENTION * weight.get(key, 1.0))
         mentions.append(found)
     return mentions
 

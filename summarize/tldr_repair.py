@@ -21,7 +21,7 @@ import re
 from dataclasses import dataclass, field
 
 from summarize.boilerplate import split_sentences
-from summarize.source_index import source_index
+from summarize.source_index import SourceIndex, source_index
 from summarize.tldr_check import names_not_in_source, numbers_not_in_source
 
 _SENTENCE_END = re.compile(r"[.!?…][\"'“”»«’)]*$")
@@ -51,7 +51,7 @@ def repair_tldr(tldr: str, source: str) -> RepairedTldr:
         if cut:
             sentences, dropped = [kept], [cut]
     index = source_index(source)
-    supported = [s for s in sentences if not (names_not_in_source(s, index) or numbers_not_in_source(s, index))]
+    supported = [s for s in sentences if _names_only_what_source_has(s, index)]
     if not supported:
         return RepairedTldr(" ".join(sentences), dropped)
     dropped.extend(s for s in sentences if s not in supported)
@@ -81,4 +81,8 @@ def _is_fragment(sentence: str) -> bool:
 def supported_facts(facts: list[str], source: str) -> list[str]:
     """The key facts that name nothing the source lacks."""
     index = source_index(source)
-    return [f for f in facts if not (names_not_in_source(f, index) or numbers_not_in_source(f, index))]
+    return [f for f in facts if _names_only_what_source_has(f, index)]
+
+
+def _names_only_what_source_has(text: str, index: SourceIndex) -> bool:
+    return not (names_not_in_source(text, index) or numbers_not_in_source(text, index))
