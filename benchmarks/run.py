@@ -20,6 +20,7 @@ import json
 import os
 import resource
 import shutil
+import statistics
 import sqlite3
 import subprocess
 import sys
@@ -218,7 +219,7 @@ class StageTimers:
     # stage: (module, function names looked up in it at call time)
     STAGES = {
         "read_clean": ("summarize.digest", ("clean_paths",)),
-        "chunk": ("summarize.tldr", ("split_for_context", "article_budget")),
+        "chunk": ("summarize.tldr", ("article_parts",)),
         "ground": ("summarize.tldr", ("ground_entities", "check_tldr")),
         "ground_story": ("summarize.digest", ("check_tldr", "merge_entities")),
         "cluster": ("summarize.digest", ("group_members",)),
@@ -398,8 +399,7 @@ def part_tokens(tmp: Path) -> dict:
     from summarize.clean import clean_paths
     from summarize.ingest import expand_inputs, read_input
     from summarize.llm import FALLBACK_CONTEXT
-    from summarize.tldr import CHUNK_OVERLAP, DEFAULT_PROMPT, TldrSettings, article_budget, language_name
-    from summarize.chunk import split_for_context
+    from summarize.tldr import DEFAULT_PROMPT, TldrSettings, article_parts, language_name
     from summarize.tokens import count_tokens
 
     settings = TldrSettings.load(DEFAULT_PROMPT)
@@ -411,7 +411,6 @@ def part_tokens(tmp: Path) -> dict:
     paths = [str(p) for p in seed_paths()]
     articles = clean_paths(paths)
     raws = [read_input(ref, max_bytes=5_000_000).text for ref in expand_inputs(paths)]
-    budget = article_budget(prompt, FALLBACK_CONTEXT)
     instructions = tokens(prompt.messages(article="", language="German", title=""))
     # The same prompt without its worked example: how much of the ratio is the example's.
     bare = dataclasses.replace(prompt, examples=())
@@ -420,7 +419,7 @@ def part_tokens(tmp: Path) -> dict:
     for article, raw in zip(articles, raws):
         variables = {"language": language_name(settings.language or article.language or "de"),
                      "title": article.title or ""}
-        chunks = split_for_context(article.text, budget, CHUNK_OVERLAP)
+        chunks = article_parts(article.text, prompt, FALLBACK_CONTEXT)
         sent = sum(tokens(prompt.messages(article=chunk, **variables)) for chunk in chunks)
         naive = tokens(prompt.messages(article=raw, **variables))
         bare_sent += sum(tokens(bare.messages(article=chunk, **variables)) for chunk in chunks)
@@ -521,42 +520,68 @@ def part_calls(tmp: Path) -> dict:
     }
 
 
+# Wall times on this kind of machine move by 10-20 % from one process to the
+# next; the overhead part reports the median of this many fresh processes.
+OVERHEAD_REPEATS = 3
+
+
 def part_overhead(tmp: Path, previous: dict) -> dict:
     """Everything but the model wait, against an instant server, one call at a
     time so that the model wait can be subtracted: a fresh process digests 100
     generated articles (cold: pays every one-time load), then another 100
-    (warm); a second fresh process digests the five seeds."""
+    (warm); a fresh process digests the five seeds. Each OVERHEAD_REPEATS
+    times; the figures are the medians."""
     set_a = generate_articles(100, tmp / "overhead-a", seed=11)
     set_b = generate_articles(100, tmp / "overhead-b", seed=12)
+    pile_runs, seeds_runs = [], []
     with fake_server(0.0) as url:
-        spec = {"concurrency": 1, "runs": [
-            {"inputs": [str(tmp / "overhead-a")], "db": str(tmp / "ov-a.sqlite3"), "out": str(tmp / "ov-a")},
-            {"inputs": [str(tmp / "overhead-b")], "db": str(tmp / "ov-b.sqlite3"), "out": str(tmp / "ov-b")},
-        ]}
-        result, _ = worker("digest", spec, url)
-        seeds_spec = {"concurrency": 1, "runs": [
-            {"inputs": [str(p) for p in seed_paths()], "db": str(tmp / "ov-s.sqlite3"), "out": str(tmp / "ov-s")}]}
-        seeds_result, seeds_proc = worker("digest", seeds_spec, url)
-    cold, warm = result["runs"]
+        for repeat in range(OVERHEAD_REPEATS):
+            spec = {"concurrency": 1, "runs": [
+                {"inputs": [str(tmp / "overhead-a")], "db": str(tmp / f"ov-a{repeat}.sqlite3"),
+                 "out": str(tmp / f"ov-a{repeat}")},
+                {"inputs": [str(tmp / "overhead-b")], "db": str(tmp / f"ov-b{repeat}.sqlite3"),
+                 "out": str(tmp / f"ov-b{repeat}")},
+            ]}
+            pile_runs.append(worker("digest", spec, url)[0])
+            seeds_spec = {"concurrency": 1, "runs": [
+                {"inputs": [str(p) for p in seed_paths()], "db": str(tmp / f"ov-s{repeat}.sqlite3"),
+                 "out": str(tmp / f"ov-s{repeat}")}]}
+            seeds_runs.append(worker("digest", seeds_spec, url))
+
+    def per_run(result: dict) -> dict:
+        cold, warm = result["runs"]
+        return {
+            "overhead_ms_per_article": 1000 * cold["overhead_seconds"] / len(set_a),
+            "overhead_ms_per_article_warm": 1000 * warm["overhead_seconds"] / len(set_b),
+            "cpu_ms_per_article": 1000 * cold["cpu_seconds"] / len(set_a),
+            "cpu_ms_per_article_warm": 1000 * warm["cpu_seconds"] / len(set_b),
+            "overhead_fixed_seconds": cold["overhead_seconds"] - warm["overhead_seconds"] * len(set_a) / len(set_b),
+        }
+
+    figures = [per_run(result) for result in pile_runs]
+    seeds_overheads = [proc["wall"] - result["runs"][0]["usage"]["model_seconds"] for result, proc in seeds_runs]
+    metrics = {name: r(statistics.median(f[name] for f in figures), 2 if name.endswith("seconds") else 1)
+               for name in figures[0]}
+    seeds_overhead = statistics.median(seeds_overheads)
+    metrics["seeds_overhead_seconds"] = r(seeds_overhead, 2)
+    middle = sorted(range(len(figures)), key=lambda i: figures[i]["overhead_ms_per_article"])[len(figures) // 2]
+    cold, warm = pile_runs[middle]["runs"]
+    result = pile_runs[middle]
+    seeds_result, seeds_proc = seeds_runs[sorted(range(len(seeds_overheads)), key=seeds_overheads.__getitem__)[
+        len(seeds_overheads) // 2]]
     seeds_run = seeds_result["runs"][0]
-    seeds_overhead = seeds_proc["wall"] - seeds_run["usage"]["model_seconds"]
-    metrics = {
-        "overhead_ms_per_article": r(1000 * cold["overhead_seconds"] / len(set_a), 1),
-        "overhead_ms_per_article_warm": r(1000 * warm["overhead_seconds"] / len(set_b), 1),
-        "cpu_ms_per_article": r(1000 * cold["cpu_seconds"] / len(set_a), 1),
-        "cpu_ms_per_article_warm": r(1000 * warm["cpu_seconds"] / len(set_b), 1),
-        "overhead_fixed_seconds": r(cold["overhead_seconds"] - warm["overhead_seconds"] * len(set_a) / len(set_b), 2),
-        "seeds_overhead_seconds": r(seeds_overhead, 2),
-    }
     embedded = (previous.get("embedded") or {}).get("metrics") or {}
     if embedded.get("seeds_cold_seconds"):
         metrics["overhead_share_embedded"] = r(seeds_overhead / embedded["seeds_cold_seconds"], 4)
     return {"metrics": metrics, "details": {
-        "articles": len(set_a), "concurrency": 1, "import_seconds": result["import_seconds"],
+        "articles": len(set_a), "concurrency": 1, "repeats": OVERHEAD_REPEATS,
+        "every_run": {name: [r(f[name], 2) for f in figures] for name in figures[0]}
+        | {"seeds_overhead_seconds": [r(v, 2) for v in seeds_overheads]},
+        "stages_of": "the median run", "import_seconds": result["import_seconds"],
         "cold": cold, "warm": warm, "seeds": {**seeds_run, "process_wall": r(seeds_proc["wall"]),
                                               "import_seconds": seeds_result["import_seconds"]},
-        "note": "llm_wait is the client-measured HTTP time of each call (SDK included); 'other' is the cache, "
-                "call log, prompt building, answer validation and thread pool",
+        "note": "llm_wait is the client-measured HTTP time of each call (SDK included); 'other' is the rest of "
+                "the wall time (cache, call log, prompt building, answer validation, thread pool)",
     }}
 
 
@@ -588,7 +613,7 @@ def part_concurrency(tmp: Path) -> dict:
                 started = time.perf_counter()
                 briefing = build_briefing(articles, summaries, caller, settings)
                 story_phase = time.perf_counter() - started
-            merges = sum(1 for c in logged_calls(tmp / f"conc-{level}.sqlite3") if c["prompt"] == "story@v1")
+            merges = sum(1 for c in logged_calls(tmp / f"conc-{level}.sqlite3") if c["prompt"] == settings.story_prompt.ref)
             timing[level] = {"model_phase_seconds": r(model_phase), "model_phase_cpu_seconds": r(model_phase_cpu),
                              "story_phase_seconds": r(story_phase),
                              "merge_calls": merges, "failed": len(briefing.not_summarized)}
@@ -632,6 +657,9 @@ def part_rerun(tmp: Path) -> dict:
     }
 
 
+MEMORY_REPEATS = 3
+
+
 def part_memory(tmp: Path) -> dict:
     """Peak RSS of a `summarize digest` process over 200 generated articles
     against an instant server, and over the first 20 of them; the growth per
@@ -641,16 +669,26 @@ def part_memory(tmp: Path) -> dict:
     small_dir.mkdir()
     for path in big[:20]:
         shutil.copy(path, small_dir / path.name)
+    # A process's peak RSS moves by several MB from run to run (allocator
+    # arenas, when the collector runs): the median of MEMORY_REPEATS runs.
+    smalls, larges = [], []
     with fake_server(0.0) as url:
-        small = digest_cli([str(small_dir)], tmp / "mem-20.sqlite3", tmp / "mem-20", url)
-        large = digest_cli([str(tmp / "memory-200")], tmp / "mem-200.sqlite3", tmp / "mem-200", url)
+        for repeat in range(MEMORY_REPEATS):
+            smalls.append(digest_cli([str(small_dir)], tmp / f"mem-20-{repeat}.sqlite3", tmp / f"mem-20-{repeat}", url))
+            larges.append(digest_cli([str(tmp / "memory-200")], tmp / f"mem-200-{repeat}.sqlite3",
+                                     tmp / f"mem-200-{repeat}", url))
     raw_kb = sum(p.stat().st_size for p in big) / len(big) / 1024
-    growth = (large["maxrss_kb"] - small["maxrss_kb"]) / (len(big) - 20)
+    small_kb = statistics.median(run["maxrss_kb"] for run in smalls)
+    large_kb = statistics.median(run["maxrss_kb"] for run in larges)
+    growth = (large_kb - small_kb) / (len(big) - 20)
     return {
-        "metrics": {"peak_rss_mb_200": r(large["maxrss_kb"] / 1024, 1), "rss_growth_kb_per_article": r(growth, 1),
+        "metrics": {"peak_rss_mb_200": r(large_kb / 1024, 1), "rss_growth_kb_per_article": r(growth, 1),
                     "article_text_kb": r(raw_kb, 1)},
-        "details": {"peak_rss_mb_20": r(small["maxrss_kb"] / 1024, 1), "wall_seconds_200": r(large["wall"], 1),
-                    "wall_seconds_20": r(small["wall"], 1)},
+        "details": {"peak_rss_mb_20": r(small_kb / 1024, 1), "repeats": MEMORY_REPEATS,
+                    "every_peak_rss_mb_20": [r(run["maxrss_kb"] / 1024, 1) for run in smalls],
+                    "every_peak_rss_mb_200": [r(run["maxrss_kb"] / 1024, 1) for run in larges],
+                    "wall_seconds_200": r(statistics.median(run["wall"] for run in larges), 1),
+                    "wall_seconds_20": r(statistics.median(run["wall"] for run in smalls), 1)},
     }
 
 

@@ -31,11 +31,13 @@ _LEADING_JUNK = re.compile(r"^[\s\-–—•·*►▶▸›»>|#+~]+|^\d{1,2}[.)
 _TRAILING_JUNK = re.compile(r"[\s:：.…!?»›>|\-–—]+$|\s*\(\d+\)$|\s+\d+$")
 _SENTENCE_END = re.compile(r"[.!?…][\"'“”»«’)\]]*$|[\"“”»«]$")
 _CONSENT_RES = [re.compile(rf"(?i){term}") for term in CONSENT_TERMS]
-_ANY_CONSENT = re.compile("(?i)" + "|".join(f"(?:{term})" for term in CONSENT_TERMS))
+# Matched against the lower-cased text: one alternation under IGNORECASE costs
+# Python's engine several times more.
+_ANY_CONSENT = re.compile("|".join(f"(?:{term})" for term in CONSENT_TERMS))
 _POINTER_RES = [re.compile(p) for p in POINTER_PATTERNS]
 _AUTHOR_NOTE_RES = [re.compile(p) for p in AUTHOR_NOTE_PATTERNS]
 _CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+|(?<!\w)@\w{2,}")
-_COMMENT_RES = [re.compile(p, re.IGNORECASE) for p in COMMENT_PATTERNS]
+_COMMENT_RE = re.compile("|".join(f"(?:{p})" for p in COMMENT_PATTERNS), re.IGNORECASE)
 _AGENCY_RE = re.compile(
     r"(?i)(?<![\w])(?:" + "|".join(re.escape(a) for a in sorted(AGENCIES, key=len, reverse=True)) + r")(?![\w])"
 )
@@ -72,11 +74,20 @@ _MENU_SEPARATORS = re.compile(r"\s[|•·]\s")
 _APP_STORE = re.compile(r"(?i)\b(?:app store|google play|play store|appgallery)\b")
 
 
-def words(line: str) -> list[str]:
-    return _WORD.findall(line)
+def words(line: str) -> tuple[str, ...]:
+    # Every rule below counts a line's words; a short line (most of a page's
+    # chrome) is split once per article, not once per rule.
+    if len(line) > 200:
+        return tuple(_WORD.findall(line))
+    return _line_words(line)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=1024)
+def _line_words(line: str) -> tuple[str, ...]:
+    return tuple(_WORD.findall(line))
+
+
+@lru_cache(maxsize=1024)
 def normalize(line: str) -> str:
     """Lowercase, without bullets, numbering, counts and trailing punctuation."""
     text = re.sub(r"\s+", " ", line.replace("\u00a0", " ")).strip().lower()
@@ -129,7 +140,7 @@ def is_stop_heading(line: str) -> bool:
 
 def is_comment_widget(line: str) -> bool:
     forms = (normalize(line), re.sub(r"\s+", " ", line.strip().lower()))
-    return len(words(line)) <= 12 and any(p.search(f) for p in _COMMENT_RES for f in forms)
+    return len(words(line)) <= 12 and any(_COMMENT_RE.search(f) for f in forms)
 
 
 def is_code_fragment(line: str) -> bool:
@@ -144,13 +155,14 @@ def is_number_only(line: str) -> bool:
     return not any(c.isalpha() for c in line)
 
 
+_LABEL_PREFIXES = tuple(prefix for prefix in CHROME_PREFIXES if prefix.endswith(":"))
+
+
 def breadcrumb_parts(line: str) -> list[str] | None:
     """The parts of a breadcrumb trail ("Home > Politik > Title"), or None."""
     text = line.strip()
-    for prefix in CHROME_PREFIXES:
-        if prefix.endswith(":") and normalize(text).startswith(prefix):
-            text = text.split(":", 1)[1]
-            break
+    if normalize(text).startswith(_LABEL_PREFIXES):
+        text = text.split(":", 1)[1]
     parts = [p.strip() for p in _BREADCRUMB_SEPARATORS.split(f" {text} ") if p.strip()]
     if len(parts) < 3:
         return None
@@ -202,7 +214,7 @@ def is_copyright(line: str) -> bool:
 
 
 def consent_hits(text: str) -> int:
-    if not _ANY_CONSENT.search(text):
+    if not _ANY_CONSENT.search(text.lower()):
         return 0
     return sum(1 for pattern in _CONSENT_RES if pattern.search(text))
 

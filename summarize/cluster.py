@@ -15,6 +15,7 @@ Everything here is a pure function of its input; no I/O.
 from __future__ import annotations
 
 import re
+import zlib
 from collections.abc import Sequence
 from datetime import date
 from functools import lru_cache
@@ -22,14 +23,11 @@ from functools import lru_cache
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import connected_components
-from sklearn.cluster import AgglomerativeClustering
-from sklearn.feature_extraction import DictVectorizer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, HashingVectorizer, TfidfTransformer, TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 from summarize.name_lexicon import alias_group, alias_key, alias_variants, lemmatize
 from summarize.textnorm import content_words, fold
+from summarize.vectors import (average_linkage, connected_labels, cosine, csr_rows, smooth_idf, sparse_row,
+                               sublinear_weights)
 
 
 class ClusterItem(BaseModel):
@@ -87,8 +85,7 @@ UNDATED_MARGIN = 0.04
 
 # --- text normalisation ---------------------------------------------------------
 
-# Function words carry no event information but dominate raw counts; sklearn
-# ships only an English list, so the German one is kept here (folded forms).
+# Function words carry no event information but dominate raw counts (folded forms).
 _GERMAN_STOP_WORDS = frozenset(
     """
     aber alle allem allen aller alles als also am an ander andere anderem anderen
@@ -107,13 +104,30 @@ _GERMAN_STOP_WORDS = frozenset(
     zwischen
     """.split()
 )
-_STOP_WORDS = _GERMAN_STOP_WORDS | frozenset(ENGLISH_STOP_WORDS)
+_ENGLISH_STOP_WORDS = frozenset(
+    """
+    a about above across after afterwards again against all almost along already also although always
+    am among an and another any anyone anything are around as at back be became because become been
+    before behind being below beside besides between beyond both but by can cannot could did do does
+    done down during each either else even ever every everyone everything few for former from further
+    had has have he hence her here hers herself him himself his how however if in indeed into is it its
+    itself last latter least less made many may me meanwhile might more moreover most mostly much must
+    my myself neither never nevertheless next no nobody none nor not nothing now of off often on once
+    one only onto or other others otherwise our ours ourselves out over own per perhaps rather said same
+    say says several she should since so some something sometimes still such than that the their them
+    themselves then there thereby therefore these they this those though through throughout thus to
+    together too toward towards under until up upon us very via was we well were what whatever when
+    whenever where whereas whether which while who whoever whole whom whose why will with within without
+    would yet you your yours yourself
+    """.split()
+)
+_STOP_WORDS = _GERMAN_STOP_WORDS | _ENGLISH_STOP_WORDS
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _TOKEN = re.compile(r"\w+")
 _LEMMA_LANGUAGES = ("de", "en")
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=16384)
 def _term(word: str) -> str | None:
     folded = fold(word)
     if folded in _STOP_WORDS:
@@ -152,6 +166,18 @@ def _groups_from_labels(labels: Sequence[int]) -> list[list[int]]:
     return sorted(members.values(), key=lambda group: group[0])
 
 
+# Hashed shingles keep no vocabulary of every shingle of the day in memory;
+# two 500-shingle texts share by collision a quarter of a bucket on average in
+# 2**20, nothing next to the hundreds a near-copy shares. CRC-32, not hash():
+# the same buckets in every process.
+_SHINGLE_BUCKETS = 2**20
+
+
+def _shingle_buckets(text: str) -> np.ndarray:
+    return np.unique(np.fromiter((zlib.crc32(shingle.encode()) % _SHINGLE_BUCKETS for shingle in _shingles(text)),
+                                 dtype=np.int64))
+
+
 def shingle_jaccard(items: Sequence[ClusterItem]) -> csr_matrix:
     """Jaccard similarity of the shingle sets of every pair that shares a
     shingle, as a sparse matrix (pairs sharing none are absent, i.e. 0);
@@ -161,14 +187,10 @@ def shingle_jaccard(items: Sequence[ClusterItem]) -> csr_matrix:
     intersection at once; memory grows with the pairs that share text, not
     with the square of the pile.
     """
-    # Hashed features keep no vocabulary of every shingle of the day in memory;
-    # two 500-shingle texts share by collision a quarter of a bucket on average
-    # in 2**20, nothing next to the hundreds a near-copy shares.
-    vectorizer = HashingVectorizer(analyzer=_shingles, n_features=2**20, binary=True, norm=None,
-                                   alternate_sign=False, dtype=np.float64)
-    matrix = vectorizer.transform([item.text for item in items])
+    rows = [_shingle_buckets(item.text) for item in items]
+    matrix = csr_rows([(row, np.ones(len(row))) for row in rows], width=_SHINGLE_BUCKETS)
     shared = (matrix @ matrix.T).tocoo()
-    sizes = np.asarray(matrix.sum(axis=1)).ravel()
+    sizes = np.array([len(row) for row in rows], dtype=np.float64)
     union = sizes[shared.row] + sizes[shared.col] - shared.data
     return csr_matrix((shared.data / union, (shared.row, shared.col)), shape=shared.shape)
 
@@ -185,8 +207,9 @@ def find_duplicates(items: Sequence[ClusterItem], threshold: float = DUPLICATE_T
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     if not items:
         return []
-    similar = shingle_jaccard(items) >= threshold
-    _, labels = connected_components(similar, directed=False)
+    similar = shingle_jaccard(items).tocoo()
+    pairs = [(int(a), int(b)) for a, b, value in zip(similar.row, similar.col, similar.data) if value >= threshold]
+    labels = connected_labels(len(items), pairs)
     return [group for group in _groups_from_labels(labels) if len(group) > 1]
 
 
@@ -196,13 +219,18 @@ def find_duplicates(items: Sequence[ClusterItem], threshold: float = DUPLICATE_T
 def _text_similarity(items: Sequence[ClusterItem]) -> np.ndarray:
     # One vocabulary and IDF from the full texts, so the short leads are
     # weighted by how common a word is in the whole day's pile.
-    vectorizer = TfidfVectorizer(analyzer=content_terms, sublinear_tf=True)
-    try:
-        full = vectorizer.fit_transform([_full(item) for item in items])
-    except ValueError:  # not a single content word in the whole pile
+    vocabulary: dict[str, int] = {}
+    full_rows = [sparse_row(sublinear_weights(content_terms(_full(item))), vocabulary, grow=True) for item in items]
+    if not vocabulary:  # not a single content word in the whole pile
         return np.zeros((len(items), len(items)))
-    lead = vectorizer.transform([_lead(item) for item in items])
-    return LEAD_WEIGHT * cosine_similarity(lead) + BODY_WEIGHT * cosine_similarity(full)
+    lead_rows = [sparse_row(sublinear_weights(content_terms(_lead(item))), vocabulary, grow=False) for item in items]
+    full = csr_rows(full_rows, len(vocabulary))
+    idf = smooth_idf(full)
+    lead = csr_rows(lead_rows, len(vocabulary))
+    similarity = cosine(lead.multiply(idf[None, :]))
+    similarity *= LEAD_WEIGHT
+    similarity += BODY_WEIGHT * cosine(full.multiply(idf[None, :]))
+    return similarity
 
 
 # An entity named in the lead is what the report is about; one named only
@@ -274,26 +302,31 @@ def _entity_similarity(mentions: Sequence[dict[str, float]]) -> np.ndarray:
     # Cosine of IDF-weighted mention vectors, a Jaccard-like overlap in which
     # sharing a name every article has (the country of the day) counts little
     # and sharing a rare one (the city of the talks) counts much.
-    vectors = TfidfTransformer(sublinear_tf=False).fit_transform(DictVectorizer().fit_transform(mentions))
-    return cosine_similarity(vectors)
+    vocabulary: dict[str, int] = {}
+    rows = [sparse_row(found, vocabulary, grow=True) for found in mentions]
+    matrix = csr_rows(rows, len(vocabulary))
+    return cosine(matrix.multiply(smooth_idf(matrix)[None, :]))
 
 
 def story_similarity(items: Sequence[ClusterItem]) -> np.ndarray:
     """Pairwise similarity of items in 0..1, before any date rule."""
-    text = _text_similarity(items)
+    # Built in place: a day's pile of n articles needs n × n matrices, and
+    # each temporary copy would cost as much as the rest of the digest.
+    similarity = _text_similarity(items)
     mentions = entity_mentions(items)
     has_entities = np.array([bool(found) for found in mentions])
     if not has_entities.any():
-        return text / (LEAD_WEIGHT + BODY_WEIGHT)
-    combined = text + ENTITY_WEIGHT * _entity_similarity(mentions)
+        similarity /= LEAD_WEIGHT + BODY_WEIGHT
+        return similarity
+    entity = _entity_similarity(mentions)
     # Missing entities (a failed extraction) are no evidence against a
     # match: such pairs are judged on the text alone, on the same scale.
-    both = has_entities[:, None] & has_entities[None, :]
-    return np.where(both, combined, text / (LEAD_WEIGHT + BODY_WEIGHT))
-
-
-def _too_far_apart(a: date | None, b: date | None, window_days: int) -> bool:
-    return a is not None and b is not None and abs((a - b).days) > window_days
+    text_only = ~(has_entities[:, None] & has_entities[None, :])
+    similarity[text_only] /= LEAD_WEIGHT + BODY_WEIGHT
+    entity[text_only] = 0.0
+    entity *= ENTITY_WEIGHT
+    similarity += entity
+    return similarity
 
 
 def cluster_stories(items: Sequence[ClusterItem], *, window_days: int = 1) -> list[list[int]]:
@@ -313,23 +346,17 @@ def cluster_stories(items: Sequence[ClusterItem], *, window_days: int = 1) -> li
     if count < 2:
         return [[0]] if count else []
 
-    similarity = story_similarity(items)
-    distance = 1.0 - np.clip(similarity, 0.0, 1.0)
+    distance = story_similarity(items)
+    np.clip(distance, 0.0, 1.0, out=distance)
+    np.subtract(1.0, distance, out=distance)
     undated = np.array([item.published is None for item in items])
     distance[undated[:, None] | undated[None, :]] += UNDATED_MARGIN
     # Any mean over at most count**2 / 4 cross pairs that includes one of
     # these stays far above the threshold: a hard gate, not a penalty.
-    gate = 4.0 * count * count
-    for i in range(count):
-        for j in range(i + 1, count):
-            if _too_far_apart(items[i].published, items[j].published, window_days):
-                distance[i, j] = distance[j, i] = gate
+    days = np.array([item.published.toordinal() if item.published else 0 for item in items])
+    too_far = np.abs(days[:, None] - days[None, :]) > window_days
+    too_far[undated, :] = too_far[:, undated] = False
+    distance[too_far] = 4.0 * count * count
     np.fill_diagonal(distance, 0.0)
 
-    model = AgglomerativeClustering(
-        n_clusters=None,
-        metric="precomputed",
-        linkage="average",
-        distance_threshold=1.0 - JOIN_THRESHOLD,
-    )
-    return _groups_from_labels(model.fit_predict(distance))
+    return _groups_from_labels(average_linkage(distance, 1.0 - JOIN_THRESHOLD))

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-import py3langid
-
+from summarize import langid
 from summarize.boilerplate import byline_name, split_sentences, words
 
 _DOMAIN = re.compile(
@@ -133,10 +132,10 @@ def find_source(chrome_lines: list[str], page_text: str) -> str | None:
 
 
 def detect_language(text: str) -> str | None:
-    sample = text[:6000]
+    sample = text[:2500]
     if len(words(sample)) < 3:
         return None
-    language, _ = py3langid.classify(sample)
+    language, _ = langid.classify(sample)
     return language
 
 

@@ -7,14 +7,22 @@ lookups take any spelling and compare folded forms.
 
 from __future__ import annotations
 
+import os
 import threading
 import tomllib
-from functools import cache
+import unicodedata
+from functools import cache, lru_cache
 from importlib import resources
+from pathlib import Path
+
+import platformdirs
 
 from summarize.textnorm import ADJECTIVE_ENDINGS, NAME_ENDINGS, fold, strip_ending, translit_key
 
 _LEXICON_LANGUAGES = ("de", "en")
+# Per-word answers are cached, but only for the words of the last few
+# articles: a day's pile must not keep every word it has seen in memory.
+WORD_CACHE = 8192
 # Linking elements between the parts of a German compound ("Sicherheits|rat").
 _LINKING = ("", "s", "es", "n", "en", "er")
 _COMMON_NOUN_SUFFIXES = ("ung", "heit", "keit", "schaft", "tion", "sion", "ität", "ismus", "nis", "tum",
@@ -71,7 +79,7 @@ def known_alias_names() -> frozenset[str]:
     return frozenset(alias_key(name) for _, names in alias_groups() for name in names)
 
 
-@cache
+@lru_cache(maxsize=WORD_CACHE)
 def alias_group(name: str) -> int | None:
     """The alias-table group a name belongs to, also in an inflected form
     ("Kiews", "des Kremls"), or None."""
@@ -111,6 +119,7 @@ def _inflection_candidates(word: str) -> set[str]:
     return found
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def is_role_word(word: str) -> bool:
     """A title or role, also as a German compound or plural: "US-Außenminister",
     "Kremlchef", "Sicherheitsberatern", "Präsident"."""
@@ -126,6 +135,7 @@ def is_role_word(word: str) -> bool:
     return False
 
 
+@lru_cache(maxsize=WORD_CACHE)
 def is_generic_word(word: str) -> bool:
     """A common noun that names nobody in particular: "Vertreter", "Partnerstaaten",
     "US-Regierung", "Europäer", "officials"."""
@@ -149,43 +159,70 @@ def is_temporal_word(word: str) -> bool:
 # --- general dictionary ------------------------------------------------------
 
 
-# simplemma decodes a language's dictionary on first use, and concurrent first
-# uses each decode their own copy: the summarizing threads of one digest did
-# that four times over (1 s of CPU and 110 MB each). So the dictionaries are
-# loaded once, under a lock, in simplemma's low-memory form: it keeps the
-# packed data (100 MB less) and loads in 60 % of the time; its slower lookups
-# are cached here and in `cluster`.
-LOW_MEMORY = True
-_dictionaries_lock = threading.Lock()
-_dictionaries_loaded = False
+# simplemma decodes a language's packed dictionary on every process start
+# (1 s for German) and concurrent first uses each decode their own copy. Its
+# trie form (marisa-trie) is built once per installation into the cache
+# directory and then opens in milliseconds, with the least memory of its
+# backends; its slower lookups are cached here and in `cluster`. Loaded once,
+# under a lock.
+_lexicon_lock = threading.Lock()
+_lexicon: tuple | None = None
 
 
-def _simplemma():
-    global _dictionaries_loaded
+def dictionary_cache_dir() -> Path:
     import simplemma
 
-    if not _dictionaries_loaded:
-        with _dictionaries_lock:
-            if not _dictionaries_loaded:
-                for language in _LEXICON_LANGUAGES:
-                    simplemma.is_known("a", lang=language, low_memory=LOW_MEMORY)
-                _dictionaries_loaded = True
-    return simplemma
+    return Path(platformdirs.user_cache_dir("summarize")) / f"simplemma-{simplemma.__version__}"
+
+
+def _open_lexicon() -> tuple:
+    from simplemma import Lemmatizer
+    from simplemma.strategies import DefaultStrategy, DictionaryLookupStrategy, TrieDictionaryFactory
+
+    class AtomicTrieFactory(TrieDictionaryFactory):
+        # Written under a temporary name and renamed, so that a digest
+        # starting meanwhile never opens a half-written trie.
+        def _write_trie_to_disk(self, lang, trie) -> None:
+            target = dictionary_cache_dir() / f"{lang}.dic"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_suffix(f".tmp{os.getpid()}")
+            try:
+                trie.save(str(partial))
+                os.replace(partial, target)
+            finally:
+                partial.unlink(missing_ok=True)
+
+    factory = AtomicTrieFactory(disk_cache_dir=str(dictionary_cache_dir()))
+    for language in _LEXICON_LANGUAGES:
+        factory.get_dictionary(language)
+    return Lemmatizer(cache_max_size=WORD_CACHE, lemmatization_strategy=DefaultStrategy(dictionary_factory=factory)), \
+        DictionaryLookupStrategy(factory)
+
+
+def _lexicon_parts() -> tuple:
+    global _lexicon
+    if _lexicon is None:
+        with _lexicon_lock:
+            if _lexicon is None:
+                _lexicon = _open_lexicon()
+    return _lexicon
 
 
 def lemmatize(word: str, lang: str | tuple[str, ...] = "de") -> str:
     """simplemma's lemma of `word` (the word itself when unknown)."""
-    return _simplemma().lemmatize(word, lang=lang, low_memory=LOW_MEMORY)
+    return _lexicon_parts()[0].lemmatize(word, lang)
 
 
-@cache
+@lru_cache(maxsize=WORD_CACHE)
 def is_known_word(word: str) -> bool:
     """Whether a German or English dictionary lists the word (names of famous
     places and people included: the dictionary cannot tell them apart)."""
-    return _simplemma().is_known(word, lang=_LEXICON_LANGUAGES, low_memory=LOW_MEMORY)
+    lookup = _lexicon_parts()[1]
+    token = unicodedata.normalize("NFC", word)
+    return any(lookup.get_lemma(token, language) is not None for language in _LEXICON_LANGUAGES)
 
 
-@cache
+@lru_cache(maxsize=WORD_CACHE)
 def is_compound_of_known_words(word: str, depth: int = 2) -> bool:
     """A German compound whose parts are dictionary words: "Sicherheitsratssekretär"."""
     if depth == 0 or len(word) < 7:
@@ -204,7 +241,7 @@ def is_compound_of_known_words(word: str, depth: int = 2) -> bool:
     return False
 
 
-@cache
+@lru_cache(maxsize=WORD_CACHE)
 def looks_like_common_word(word: str) -> bool:
     """Whether a capitalised word is more likely a dictionary word than a name.
 
@@ -220,7 +257,7 @@ def looks_like_common_word(word: str) -> bool:
     return folded.endswith(_COMMON_NOUN_SUFFIXES) or is_compound_of_known_words(word.lower())
 
 
-@cache
+@lru_cache(maxsize=WORD_CACHE)
 def is_common_noun_shaped(word: str) -> bool:
     """A dictionary word that is an inflected form ("Gespräche" → "Gespräch")
     or carries a noun suffix: common nouns rather than names that happen to be
@@ -234,7 +271,7 @@ _ADJECTIVE_SUFFIXES = ("isch", "ische", "ischen", "ischer", "isches", "ischem", 
                        "licher", "liches", "ian", "ish", "ese")
 
 
-@cache
+@lru_cache(maxsize=WORD_CACHE)
 def is_lowercase_common_word(word: str) -> bool:
     """A lower-case word that is an adjective or an inflected dictionary word
     ("russischen", "westliche"), as opposed to a name written in lower case

@@ -7,17 +7,20 @@ recorded answer can never be attributed to a prompt that has changed since.
 
 from __future__ import annotations
 
+import copy
 import difflib
 import hashlib
 import os
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from string import Template
 
 from pydantic import BaseModel
 
+from summarize.condense import InputBudget
 from summarize.models import KeyFactsAnswer, StoryAnswer, TldrAnswer
 
 
@@ -52,6 +55,7 @@ class Prompt:
     limits: dict = field(default_factory=dict)
     max_words: int = 60
     reduce: str | None = None  # the prompt that merges the answers for a long article's parts
+    input_budget: InputBudget | None = None  # send a condensed article (summarize.condense)
     content_hash: str = ""
     path: str = ""
 
@@ -67,7 +71,7 @@ class Prompt:
         """The strict schema with this version's output bounds; servers that
         decode under a grammar (llama.cpp, vLLM) enforce them while generating,
         which stops a small model from pasting the article into a field."""
-        schema = strict_schema(self.schema)
+        schema = copy.deepcopy(_strict_schema_of(self.schema))
         fields = schema["properties"]
         for name, bounds in self.limits.items():
             if name not in fields:
@@ -105,6 +109,12 @@ _DELIMITER = re.compile(r"<(\s*/?\s*)(article)\b([^>]*)>", re.IGNORECASE)
 
 def neutralise_delimiters(text: str) -> str:
     return _DELIMITER.sub(lambda m: f"&lt;{m[1].strip()}{m[2]}{m[3]}&gt;", text)
+
+
+@lru_cache(maxsize=None)
+def _strict_schema_of(model: type[BaseModel]) -> dict:
+    # pydantic builds a schema in ~1 ms, once per call otherwise
+    return strict_schema(model)
 
 
 def strict_schema(model: type[BaseModel]) -> dict:
@@ -173,11 +183,23 @@ def parse_prompt(raw: bytes, path: str = "") -> Prompt:
             limits={name: dict(bounds) for name, bounds in data.get("limits", {}).items()},
             max_words=int(data.get("max_words", 60)),
             reduce=data.get("reduce"),
+            input_budget=_input_budget(data.get("input"), path),
             content_hash=hashlib.sha256(raw.replace(b"\r\n", b"\n")).hexdigest()[:16],
             path=path,
         )
     except (tomllib.TOMLDecodeError, KeyError, UnicodeDecodeError, ValueError) as exc:
         raise PromptError(f"{path}: invalid prompt file ({exc})") from None
+
+
+def _input_budget(table: dict | None, path: str) -> InputBudget | None:
+    if table is None:
+        return None
+    cap = table.get("max_tokens")
+    budget = InputBudget(keep_share=float(table["keep_share"]), min_tokens=int(table.get("min_tokens", 0)),
+                         max_tokens=None if cap is None else int(cap))
+    if not 0.0 < budget.keep_share <= 1.0 or not 0 <= budget.min_tokens <= (budget.max_tokens or budget.min_tokens):
+        raise PromptError(f"{path}: [input] needs 0 < keep_share <= 1 and 0 <= min_tokens <= max_tokens")
+    return budget
 
 
 def list_prompts(directory: Path | None = None) -> list[Prompt]:

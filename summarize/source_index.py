@@ -63,6 +63,12 @@ class SourceIndex:
                     if part[:1].isupper():
                         self._part_positions.setdefault(fold(part), []).append(position)
         self._cache: dict[tuple, list[int]] = {}
+        # Two words that `name_word_matches` can pair share their first two
+        # letters (an inflected form starts with the other, an adjective ending
+        # leaves four letters), so a lookup reads one bucket, not every word.
+        self._by_prefix: dict[str, list[str]] = {}
+        for word in self._positions:
+            self._by_prefix.setdefault(word[:2], []).append(word)
 
     @cached_property
     def capitalised_words(self) -> frozenset[str]:
@@ -93,7 +99,13 @@ class SourceIndex:
         key = (word, capitalised, adjective, fuzzy)
         if key not in self._cache:
             positions: list[int] = []
-            for candidate, found in self._positions.items():
+            pool = set(self._by_prefix.get(word[:2], ()))
+            if word in _ARTICLES:
+                pool |= _ARTICLES & self._positions.keys()
+            if fuzzy:
+                pool |= self.capitalised_words
+            for candidate in pool:
+                found = self._positions[candidate]
                 if word in _ARTICLES and candidate in _ARTICLES:
                     matches = True
                 else:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import NamedTuple
 from functools import lru_cache
 from difflib import SequenceMatcher
 
@@ -37,7 +38,7 @@ def fold(text: str) -> str:
     return _fold(text)
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=8192)
 def _fold_word(text: str) -> str:
     return _fold(text)
 
@@ -60,8 +61,9 @@ _SENTENCE_BREAK_RE = re.compile(r"[.!?:;…»«\"„“”‚‘()\[\]]|\n")
 _PHRASE_BREAK_RE = re.compile(r"[^\s\-'’]|\n")
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    # A named tuple, not a frozen dataclass: an article has hundreds of
+    # tokens and every check tokenizes, so construction cost counts.
     text: str
     start: int
     end: int
@@ -86,22 +88,22 @@ def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     previous_end = 0
     for match in _TOKEN_RE.finditer(text):
-        gap = text[previous_end:match.start()]
-        first = not tokens
-        tokens.append(Token(
-            text=match.group(),
-            start=match.start(),
-            end=match.end(),
-            sentence_initial=first or bool(_SENTENCE_BREAK_RE.search(gap)),
-            after_break=first or bool(_PHRASE_BREAK_RE.search(gap)),
-        ))
-        previous_end = match.end()
+        start, end = match.span()
+        gap = text[previous_end:start]
+        if gap == " " and tokens:  # most words: neither a sentence nor a phrase break before them
+            initial = broken = False
+        else:
+            first = not tokens
+            initial = first or bool(_SENTENCE_BREAK_RE.search(gap))
+            broken = first or bool(_PHRASE_BREAK_RE.search(gap))
+        tokens.append(Token(text=match.group(), start=start, end=end, sentence_initial=initial, after_break=broken))
+        previous_end = end
     return tokens
 
 
 def word_tokens(text: str) -> list[str]:
     """Folded words and numbers in order, punctuation dropped."""
-    return [fold(t.text) for t in tokenize(text)]
+    return [fold(word) for word in _TOKEN_RE.findall(text)]
 
 
 # German function words plus the commonest English and French ones: words that
@@ -190,7 +192,7 @@ _TRANSLIT_RULES = (
 )
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def translit_key(name: str) -> str:
     """A spelling-insensitive key: "Selenskyj", "Zelenskyy", "Zelensky" all give "selenski"."""
     key = re.sub(r"[^a-z ]", "", fold(name).replace("-", " "))
@@ -242,7 +244,7 @@ _NUMBER_COMPOUND_HEADS = ("tagig", "jahrig", "stundig", "wochig", "monatig", "mi
 _NUMBER_WORD_STARTS = frozenset(word[:3] for word in _NUMBER_WORDS)
 
 
-@lru_cache(maxsize=16384)
+@lru_cache(maxsize=4096)
 def _spelled_number(folded_word: str) -> int | None:
     if folded_word in _NUMBER_WORDS:
         return _NUMBER_WORDS[folded_word]

@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 from summarize.calls import AnswerError, StructuredCaller
 from summarize.chunk import split_for_context
+from summarize.condense import condense
 from summarize.ground import check_tldr, ground_entities
 from summarize.llm import LLMError
 from summarize.models import ArticleSummary, CleanedArticle, RawEntity, Usage
@@ -25,7 +26,7 @@ from summarize.tldr_check import has_grounded_content
 from summarize.tldr_repair import repair_tldr, supported_facts
 from summarize.tokens import count_tokens
 
-DEFAULT_PROMPT = "tldr@v4"
+DEFAULT_PROMPT = "tldr@v7"
 # The reduce prompt of a TLDR prompt that names none in its file.
 REDUCE_PROMPT = "reduce@v1"
 # tiktoken's o200k counts are a proxy for the serving model's own tokenizer,
@@ -56,6 +57,14 @@ def article_budget(prompt: Prompt, context_size: int) -> int:
     overhead = count_tokens(" ".join(m["content"] for m in prompt.messages(article="", language="", title="")))
     answer = int(prompt.sampling.get("max_tokens", 512))
     return max(256, int((context_size - answer) / TOKENIZER_MARGIN) - overhead - 64)
+
+
+def article_parts(text: str, prompt: Prompt, context_size: int) -> list[str]:
+    """What the calls for one article send: the text, condensed when the
+    prompt version asks for it, in as many parts as the context needs."""
+    if prompt.input_budget is not None:
+        text = condense(text, prompt.input_budget)
+    return split_for_context(text, article_budget(prompt, context_size), CHUNK_OVERLAP)
 
 
 # Sentences that address the model rather than the reader: "Ignore all previous
@@ -132,8 +141,7 @@ def summarize_article(article: CleanedArticle, caller: StructuredCaller, setting
 def _ask_for_tldr(article: CleanedArticle, language: str, caller: StructuredCaller,
                   settings: TldrSettings, usage: Usage) -> tuple[str, list[RawEntity], list[str]]:
     variables = {"language": language_name(language), "title": article.title or ""}
-    chunks = split_for_context(article.text, article_budget(settings.prompt, caller.backend.context_size),
-                               CHUNK_OVERLAP)
+    chunks = article_parts(article.text, settings.prompt, caller.backend.context_size)
     check = grounded_content_check(article.text)
     if len(chunks) == 1:
         answer = caller.ask(settings.prompt, {**variables, "article": chunks[0]}, usage, check)

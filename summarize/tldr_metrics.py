@@ -21,9 +21,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-import py3langid
 from rouge_score.rouge_scorer import RougeScorer
 
+from summarize import langid
 from summarize.boilerplate import split_sentences
 from summarize.cleanscore import same_title
 from summarize.name_lexicon import is_common_noun_shaped, is_temporal_word
@@ -75,7 +75,7 @@ def tldr_language(text: str, expected: str | None = None) -> str | None:
     if len(word_tokens(text)) < _MIN_WORDS_FOR_LANGUAGE:
         return None
     allowed = set(LANGUAGE_NAMES) | ({expected} if expected else set())
-    return next((code for code, _ in py3langid.rank(text) if code in allowed), None)
+    return next((code for code, _ in langid.rank(text) if code in allowed), None)
 
 
 def tldr_names(text: str) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import os
+import pickle
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -44,10 +45,34 @@ def _install_offline_file(name: str) -> None:
 
 @lru_cache(maxsize=4)
 def encoding(name: str = ENCODING):
-    _install_offline_file(name)
     import tiktoken
 
-    return tiktoken.get_encoding(name)
+    return tiktoken.Encoding(**_encoding_parts(name))
+
+
+def _encoding_parts(name: str) -> dict:
+    """tiktoken's constructor arguments for `name`. Parsing the BPE file takes
+    most of a process's first token count; the parsed table is kept beside it
+    as a pickle, written once per tiktoken version."""
+    import tiktoken
+    from tiktoken_ext.openai_public import ENCODING_CONSTRUCTORS
+
+    parsed = _cache_dir() / f"{name}-{tiktoken.__version__}.pickle"
+    try:
+        with parsed.open("rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.PickleError, EOFError, AttributeError):
+        pass
+    _install_offline_file(name)
+    parts = ENCODING_CONSTRUCTORS[name]()
+    partial = parsed.with_suffix(f".tmp{os.getpid()}")
+    try:
+        with partial.open("wb") as handle:
+            pickle.dump(parts, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(partial, parsed)
+    except OSError:  # a read-only cache: parse again next time
+        partial.unlink(missing_ok=True)
+    return parts
 
 
 def count_tokens(text: str, name: str = ENCODING) -> int:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from summarize import cluster
+from summarize.vectors import average_linkage
 from summarize.cluster import ClusterItem, cluster_stories, find_duplicates, story_similarity
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -351,3 +352,39 @@ def test_seed_pages_in_any_order_form_the_same_stories() -> None:
 def test_seed_pages_are_not_duplicates_of_each_other() -> None:
     items = [seed_item(p) for p in sorted(SEEDS.glob("*.txt"))]
     assert find_duplicates(items) == []
+
+
+def _brute_force_average_linkage(distance: np.ndarray, threshold: float) -> list[list[int]]:
+    """Average linkage by its definition: mean of the original pairwise distances."""
+    groups = [[i] for i in range(len(distance))]
+    while len(groups) > 1:
+        best = min(((float(np.mean([distance[a, b] for a in groups[i] for b in groups[j]])), i, j)
+                    for i in range(len(groups)) for j in range(i + 1, len(groups))))
+        if not best[0] < threshold:
+            break
+        _, i, j = best
+        groups[i] = sorted(groups[i] + groups[j])
+        del groups[j]
+    return sorted(groups)
+
+
+def test_average_linkage_equals_the_mean_of_original_distances() -> None:
+    rng = np.random.default_rng(7)
+    for size in (2, 5, 9, 14):
+        for threshold in (0.3, 0.5, 0.7):
+            points = rng.random((size, 2))
+            distance = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1))
+            labels = average_linkage(distance, threshold)
+            assert cluster._groups_from_labels(labels) == _brute_force_average_linkage(distance, threshold)
+
+
+def test_similarity_matrices_are_symmetric_with_unit_diagonal_for_texts_with_content() -> None:
+    items = [ClusterItem(key=str(i), title=t, text=t * 3, entities=e) for i, (t, e) in enumerate([
+        ("Hochwasser in Passau: Pegel steigt ", ["Passau"]),
+        ("Pegel in Passau steigt weiter ", ["Passau"]),
+        ("Bundestag beschließt Haushalt ", ["Bundestag"]),
+    ])]
+    similarity = story_similarity(items)
+    assert np.allclose(similarity, similarity.T)
+    assert np.allclose(np.diag(similarity), cluster.LEAD_WEIGHT + cluster.BODY_WEIGHT + cluster.ENTITY_WEIGHT)
+    assert similarity[0, 1] > similarity[0, 2]

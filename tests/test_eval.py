@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from fake_openai import FakeOpenAI, article_text, default_answer, last_user_message
+from fake_openai import FakeOpenAI, default_answer
 
 ROOT = Path(__file__).resolve().parent.parent
 GOLD = [json.loads(line) for line in (ROOT / "evals/gold.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -110,8 +110,8 @@ def test_committed_recordings_replay_every_shipped_tldr_prompt():
 
 
 def test_the_default_prompt_beats_lead3_on_faithful_compression_with_the_embedded_model():
-    """What made tldr@v4 the default, replayed from the committed answers: as
-    faithful as the lead baseline, much shorter, no copies, the right language."""
+    """What a default TLDR prompt must show, replayed from the committed answers:
+    as faithful as the lead baseline, much shorter, no copies, the right language."""
     from summarize.tldr import DEFAULT_PROMPT
 
     result = run("--replay", "--json", "--prompt", DEFAULT_PROMPT)
