@@ -95,14 +95,37 @@ class CallRecord:
     error: str | None = None
 
 
+# How long a process waits for another that holds the database.
+BUSY_SECONDS = 30.0
+
+
+def connect(path: Path | str) -> sqlite3.Connection:
+    """An autocommit connection in WAL mode, shared by the threads of a run.
+
+    Two processes opening a new database at once: the second one's switch to
+    WAL fails at once with "database is locked" (SQLite's busy wait does not
+    cover it), so it is retried for as long as any other statement would wait."""
+    conn = sqlite3.connect(str(path), check_same_thread=False, timeout=BUSY_SECONDS, isolation_level=None)
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                conn.close()
+                raise
+            time.sleep(0.05)
+    conn.execute("PRAGMA synchronous=NORMAL")
+    return conn
+
+
 class Store:
     def __init__(self, path: Path | str):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(self.path), check_same_thread=False, timeout=30, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn = connect(self.path)
         self._conn.executescript(SCHEMA)
 
     def close(self) -> None:

@@ -61,8 +61,8 @@ def _encoding_parts(name: str) -> dict:
     try:
         with parsed.open("rb") as handle:
             return pickle.load(handle)
-    except (OSError, pickle.PickleError, EOFError, AttributeError):
-        pass
+    except (OSError, EOFError, ValueError, TypeError, AttributeError, pickle.PickleError):
+        pass  # none yet, or a damaged one: parse the BPE file again
     _install_offline_file(name)
     parts = ENCODING_CONSTRUCTORS[name]()
     partial = parsed.with_suffix(f".tmp{os.getpid()}")

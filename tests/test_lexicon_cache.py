@@ -1,5 +1,6 @@
-"""The dictionaries and the language model that every digest opens are
-unpacked once into the cache directory; a fresh process reuses them."""
+"""The dictionaries, the language model and the tokenizer table that every
+digest opens are unpacked once into the cache directory; a fresh process
+reuses them."""
 
 import os
 import subprocess
@@ -9,19 +10,23 @@ from pathlib import Path
 import py3langid
 
 from summarize import langid
+from summarize.tokens import count_tokens
 
 PROBE = """
 import sys
 from summarize import langid
+from summarize.tokens import count_tokens
 from summarize.name_lexicon import dictionary_cache_dir, is_known_word, lemmatize
-print(lemmatize("Gespräche", ("de", "en")), is_known_word("Haus"), is_known_word("Xqzvbl"), langid.classify(sys.argv[1])[0])
+from summarize.tokens import count_tokens
+print(lemmatize("Gespräche", ("de", "en")), is_known_word("Haus"), is_known_word("Xqzvbl"), langid.classify(sys.argv[1])[0],
+      count_tokens(sys.argv[1]))
 print(sorted(p.name for p in dictionary_cache_dir().iterdir()))
 print(langid.model_cache_path().exists())
 """
 
 
 def _run(cache: Path, text: str) -> list[str]:
-    env = {**os.environ, "XDG_CACHE_HOME": str(cache)}
+    env = {k: v for k, v in os.environ.items() if k != "TIKTOKEN_CACHE_DIR"} | {"XDG_CACHE_HOME": str(cache)}
     done = subprocess.run([sys.executable, "-c", PROBE, text], env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
@@ -30,7 +35,8 @@ def _run(cache: Path, text: str) -> list[str]:
 def test_a_fresh_process_builds_the_caches_once_and_the_next_one_reads_them(tmp_path):
     text = "Die Regierung hat am Montag einen neuen Haushalt für das kommende Jahr beschlossen."
     first = _run(tmp_path, text)
-    assert first[0] == "Gespräch True False de"
+    assert first[0] == f"Gespräch True False de {count_tokens(text)}"
+    assert len(list(tmp_path.rglob("o200k_base-*.pickle"))) == 1
     assert first[1] == "['de.dic', 'en.dic']"  # no partial files left behind
     assert first[2] == "True"
     stamps = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
