@@ -115,7 +115,7 @@ def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary
 
 
 def cluster_item(member: Member) -> ClusterItem:
-    from summarize.cluster import ClusterItem  # scikit-learn takes a second to import
+    from summarize.cluster import ClusterItem  # scipy is imported only when clustering runs
 
     return ClusterItem(key=member.article.path, published=member.article.published,
                        title=member.article.title or "", text=member.article.text,
