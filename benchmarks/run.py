@@ -218,7 +218,7 @@ class StageTimers:
 
     # stage: (module, function names looked up in it at call time)
     STAGES = {
-        "read_clean": ("summarize.digest", ("clean_paths",)),
+        "read_clean": ("summarize.digest", ("read_inputs", "clean_inputs")),
         "chunk": ("summarize.tldr", ("article_parts",)),
         "ground": ("summarize.tldr", ("ground_entities", "check_tldr")),
         "ground_story": ("summarize.digest", ("check_tldr", "merge_entities")),
@@ -525,6 +525,11 @@ def part_calls(tmp: Path) -> dict:
 OVERHEAD_REPEATS = 3
 
 
+def _median_index(values: list[float]) -> int:
+    """Which of an odd number of runs gave the median value."""
+    return sorted(range(len(values)), key=values.__getitem__)[len(values) // 2]
+
+
 def part_overhead(tmp: Path, previous: dict) -> dict:
     """Everything but the model wait, against an instant server, one call at a
     time so that the model wait can be subtracted: a fresh process digests 100
@@ -564,11 +569,9 @@ def part_overhead(tmp: Path, previous: dict) -> dict:
                for name in figures[0]}
     seeds_overhead = statistics.median(seeds_overheads)
     metrics["seeds_overhead_seconds"] = r(seeds_overhead, 2)
-    middle = sorted(range(len(figures)), key=lambda i: figures[i]["overhead_ms_per_article"])[len(figures) // 2]
-    cold, warm = pile_runs[middle]["runs"]
-    result = pile_runs[middle]
-    seeds_result, seeds_proc = seeds_runs[sorted(range(len(seeds_overheads)), key=seeds_overheads.__getitem__)[
-        len(seeds_overheads) // 2]]
+    result = pile_runs[_median_index([f["overhead_ms_per_article"] for f in figures])]
+    cold, warm = result["runs"]
+    seeds_result, seeds_proc = seeds_runs[_median_index(seeds_overheads)]
     seeds_run = seeds_result["runs"][0]
     embedded = (previous.get("embedded") or {}).get("metrics") or {}
     if embedded.get("seeds_cold_seconds"):
@@ -669,8 +672,8 @@ def part_memory(tmp: Path) -> dict:
     small_dir.mkdir()
     for path in big[:20]:
         shutil.copy(path, small_dir / path.name)
-    # A process's peak RSS moves by several MB from run to run (allocator
-    # arenas, when the collector runs): the median of MEMORY_REPEATS runs.
+    # A process's peak RSS moves from run to run (257 and 267 MB were both
+    # seen for the same 20 articles): the median of MEMORY_REPEATS runs.
     smalls, larges = [], []
     with fake_server(0.0) as url:
         for repeat in range(MEMORY_REPEATS):

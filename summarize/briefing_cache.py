@@ -17,7 +17,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from summarize.ingest import expand_inputs
+from summarize.ingest import RawInput
 from summarize.models import Briefing, CleanedArticle, Usage
 from summarize.store import stable_hash
 
@@ -38,44 +38,26 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
-def _input_fingerprint(paths: Sequence[str], max_bytes: int) -> list[tuple] | None:
+def _input_fingerprint(inputs: Sequence[RawInput]) -> list[tuple] | None:
     """(label, content hash or the reason it has none) per input, or None when
     an input cannot be read twice (standard input)."""
-    fingerprint: list[tuple] = []
-    for ref in expand_inputs(list(paths)):
-        if ref.is_stdin:
-            return None
-        if ref.error or ref.path is None:
-            fingerprint.append((ref.label, "error", ref.error))
-            continue
-        fingerprint.append((ref.label, _content_hash(ref.path, max_bytes)))
-    return fingerprint
+    if any(raw.from_stdin for raw in inputs):
+        return None
+    return [(raw.label, hashlib.sha256(raw.data).hexdigest()) if raw.data is not None
+            else (raw.label, "error", raw.error) for raw in inputs]
 
 
-def _content_hash(path: Path, max_bytes: int) -> str:
-    try:
-        # Only regular files are read: a named pipe would block here.
-        if not path.is_file():
-            return "not a regular file"
-        size = path.stat().st_size
-        if size > max_bytes:
-            return f"too large: {size}"
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError as exc:
-        return f"unreadable: {type(exc).__name__}"
-
-
-def briefing_key(paths: Sequence[str], settings: "DigestSettings", model: str, *, max_bytes: int,
+def briefing_key(inputs: Sequence[RawInput], settings: "DigestSettings", model: str, *, max_bytes: int,
                  today: date | None) -> str | None:
-    """The key of the briefing these inputs and settings make, or None when
-    it cannot be known without running (standard input)."""
-    inputs = _input_fingerprint(paths, max_bytes)
-    if inputs is None:
+    """The key of the briefing these inputs (as read) and settings make, or
+    None when it cannot be known without running (standard input)."""
+    fingerprint = _input_fingerprint(inputs)
+    if fingerprint is None:
         return None
     tldr = settings.tldr
     prompts = [(p.ref, p.content_hash) for p in (tldr.prompt, tldr.reduce_prompt, settings.story_prompt)]
     return stable_hash(code_version(), model, prompts, tldr.language, settings.day, settings.window_days,
-                       max_bytes, today, inputs)
+                       max_bytes, today, fingerprint)
 
 
 def is_reusable(briefing: Briefing, cleaned: list[CleanedArticle]) -> bool:

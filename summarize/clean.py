@@ -1,8 +1,8 @@
 """The first pipeline stage: raw page dumps in, CleanedArticle out.
 
 `clean_text` is pure: it gets decoded text and returns the article with its
-metadata. `clean_paths` does the I/O around it for a batch and never raises
-for a bad input; every input yields exactly one CleanedArticle, in order.
+metadata. `clean_paths` (reading, then `clean_inputs`) does the I/O around it
+for a batch and never raises for a bad input; every input yields exactly one CleanedArticle, in order.
 
 Decisions worth knowing:
 - `text` starts with the headline when the page shows one, then the lead and
@@ -38,7 +38,7 @@ from summarize.boilerplate import (
 )
 from summarize.dates import find_dates, is_date_line
 from summarize.htmlpage import extract_html, looks_like_html, visible_text
-from summarize.ingest import Decoded, InputError, expand_inputs, read_input
+from summarize.ingest import Decoded, InputError, RawInput, decode_bytes, read_inputs
 from summarize.metadata import derive_title, detect_language, domain_of, find_source, source_from_value
 from summarize.models import CleanedArticle
 from summarize.pagelayout import BATCH_LINE_WORDS, Layout, analyse
@@ -220,12 +220,19 @@ def repeated_lines(texts: Iterable[str], min_documents: int = 2) -> frozenset[st
 
 def clean_paths(paths: list[str], *, max_bytes: int = 5_000_000, today: date | None = None) -> list[CleanedArticle]:
     """Expand, read and clean a batch; one CleanedArticle per input, failures included."""
+    return clean_inputs(read_inputs(paths, max_bytes=max_bytes), today=today)
+
+
+def clean_inputs(raw_inputs: list[RawInput], *, today: date | None = None) -> list[CleanedArticle]:
+    """Decode and clean a batch already read; one CleanedArticle per input, failures included."""
     inputs: list[tuple[str, Decoded | str]] = []  # a str is the failure reason
-    for ref in expand_inputs(paths):
+    for raw in raw_inputs:
         try:
-            inputs.append((ref.label, read_input(ref, max_bytes=max_bytes)))
+            if raw.data is None:
+                raise InputError(raw.error or "not read")
+            inputs.append((raw.label, decode_bytes(raw.data)))
         except InputError as exc:
-            inputs.append((ref.label, str(exc)))
+            inputs.append((raw.label, str(exc)))
     batch = repeated_lines(item.text for _, item in inputs if isinstance(item, Decoded))
     articles: list[CleanedArticle] = []
     for label, item in inputs:

@@ -15,8 +15,9 @@ from typing import TYPE_CHECKING, Callable, Sequence
 
 from summarize.briefing_cache import as_rerun, briefing_key, is_reusable
 from summarize.calls import AnswerError, StructuredCaller
-from summarize.clean import clean_paths
+from summarize.clean import clean_inputs
 from summarize.ground import check_tldr, merge_entities
+from summarize.ingest import read_inputs
 from summarize.llm import LLMError
 from summarize.models import (ArticleSummary, Briefing, CleanedArticle, Failure, Story, StorySource, Usage)
 from summarize.prompts import Prompt, load_prompt
@@ -67,10 +68,12 @@ def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestS
                on_article: Callable[..., None] | None = None, briefings: Store | None = None) -> Briefing:
     """The briefing of `paths`; with `briefings`, an unchanged re-run returns
     the stored one without cleaning or grounding anything again."""
-    key = briefing_key(paths, settings, caller.backend.model, max_bytes=max_bytes, today=today) if briefings else None
+    # Read once: the bytes both key the stored briefing and are cleaned.
+    inputs = read_inputs(list(paths), max_bytes=max_bytes)
+    key = briefing_key(inputs, settings, caller.backend.model, max_bytes=max_bytes, today=today) if briefings else None
     if key is not None and (stored := briefings.get_briefing(key)) is not None:
         return as_rerun(Briefing.model_validate_json(stored))
-    cleaned, ignored = select_day(clean_paths(list(paths), max_bytes=max_bytes, today=today), settings.day)
+    cleaned, ignored = select_day(clean_inputs(inputs, today=today), settings.day)
     summaries = summarize_all(cleaned, caller, settings.tldr, concurrency=settings.concurrency, on_done=on_article)
     briefing = build_briefing(cleaned, summaries, caller, settings)
     briefing.ignored = ignored

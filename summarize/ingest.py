@@ -266,3 +266,24 @@ def _checked_text(text: str, encoding: str, repairs: list[str]) -> Decoded:
 def read_input(ref: InputRef, *, max_bytes: int = 5_000_000) -> Decoded:
     """Read one input as repaired text; raise InputError with a one-line reason."""
     return decode_bytes(read_bytes(ref, max_bytes))
+
+
+@dataclass(frozen=True)
+class RawInput:
+    """One input as read: its bytes, or the one-line reason it has none."""
+
+    label: str
+    data: bytes | None = None
+    error: str | None = None
+    from_stdin: bool = False
+
+
+def read_inputs(paths: list[str], *, max_bytes: int = 5_000_000) -> list[RawInput]:
+    """Every input's bytes, read once, in order; never raises for a bad input."""
+    inputs = []
+    for ref in expand_inputs(paths):
+        try:
+            inputs.append(RawInput(ref.label, read_bytes(ref, max_bytes), from_stdin=ref.is_stdin))
+        except InputError as exc:
+            inputs.append(RawInput(ref.label, error=str(exc), from_stdin=ref.is_stdin))
+    return inputs

@@ -16,6 +16,7 @@ import pytest
 from fake_openai import FakeOpenAI, article_text, last_user_message
 
 from summarize.briefing_cache import as_rerun, briefing_key, is_reusable
+from summarize.ingest import RawInput, read_inputs
 from summarize.digest import DigestSettings
 from summarize.models import Briefing, CleanedArticle, Failure, Story, Usage
 
@@ -76,15 +77,19 @@ def test_a_briefing_with_a_failed_call_is_not_reused(inbox: Path, tmp_path: Path
 
 def test_the_key_follows_inputs_prompts_and_settings(inbox: Path) -> None:
     settings = DigestSettings.load(prompt="tldr@v4")
-    key = briefing_key([str(inbox)], settings, "m", max_bytes=5_000_000, today=None)
-    assert key == briefing_key([str(inbox)], settings, "m", max_bytes=5_000_000, today=None)
-    assert key != briefing_key([str(inbox)], settings, "other-model", max_bytes=5_000_000, today=None)
-    assert key != briefing_key([str(inbox)], DigestSettings.load(prompt="tldr@v1"), "m", max_bytes=5_000_000,
-                               today=None)
-    assert key != briefing_key([str(inbox)], settings, "m", max_bytes=5_000_000, today=date(2026, 1, 3))
+
+    def key(settings=settings, model="m", today=None):
+        return briefing_key(read_inputs([str(inbox)]), settings, model, max_bytes=5_000_000, today=today)
+
+    first = key()
+    assert first == key()
+    assert first != key(model="other-model")
+    assert first != key(settings=DigestSettings.load(prompt="tldr@v1"))
+    assert first != key(today=date(2026, 1, 3))
     (inbox / "new.txt").write_text("Ein neuer Artikel.", encoding="utf-8")
-    assert key != briefing_key([str(inbox)], settings, "m", max_bytes=5_000_000, today=None)
-    assert briefing_key(["-"], settings, "m", max_bytes=5_000_000, today=None) is None
+    assert first != key()
+    stdin = [RawInput("-", "Ein Artikel von der Standardeingabe.".encode(), from_stdin=True)]
+    assert briefing_key(stdin, settings, "m", max_bytes=5_000_000, today=None) is None
 
 
 def test_only_input_failures_and_successful_merges_are_reusable() -> None:

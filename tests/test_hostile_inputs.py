@@ -17,7 +17,7 @@ import pytest
 from fake_openai import FakeOpenAI
 from typer.testing import CliRunner
 
-import summarize.clean
+import summarize.ingest
 from summarize.clean import clean_paths
 from summarize.ingest import InputError, InputRef, read_input
 
@@ -251,18 +251,20 @@ def test_file_removed_while_the_run_goes_on(tmp_path, monkeypatch):
     box.mkdir()
     doomed = write_seed(box / "doomed.txt", 2)
     write_seed(box / "stays.txt", 3)
-    real_expand = summarize.clean.expand_inputs
+    real_read = summarize.ingest.read_bytes
+    expanded: list[str] = []
 
-    def expand_then_delete(paths):
-        refs = real_expand(paths)
-        assert str(doomed) in [ref.label for ref in refs]
-        doomed.unlink()
-        return refs
+    def delete_then_read(ref, max_bytes):
+        if ref.label == str(doomed):  # expanded as an input, removed before its bytes are read
+            expanded.append(ref.label)
+            doomed.unlink()
+        return real_read(ref, max_bytes)
 
-    monkeypatch.setattr(summarize.clean, "expand_inputs", expand_then_delete)
+    monkeypatch.setattr(summarize.ingest, "read_bytes", delete_then_read)
     with FakeOpenAI() as fake:
         result, data = digest_in_process(tmp_path, fake, [str(box)])
         assert fake.calls == 1
+    assert expanded == [str(doomed)]
     assert result.exit_code == 1
     assert data["not_summarized"] == [{"path": str(doomed), "error": "not found"}]
     assert [Path(s["path"]).name for st in data["stories"] for s in st["sources"]] == ["stays.txt"]
@@ -303,7 +305,7 @@ def test_a_directory_of_a_thousand_small_files(tmp_path):
 
 
 def test_a_named_pipe_matched_by_a_glob_is_reported_not_opened(inbox):
-    refs = summarize.clean.expand_inputs([str(inbox["box"] / "pipe.*")])
+    refs = summarize.ingest.expand_inputs([str(inbox["box"] / "pipe.*")])
     assert [(Path(r.label).name, r.error) for r in refs] == [("pipe.txt", "not a regular file (named pipe)")]
 
 
