@@ -20,8 +20,8 @@ import json
 import os
 import resource
 import shutil
-import statistics
 import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -139,7 +139,7 @@ def server_caller(base_url: str, db: Path):
     saved = {k: os.environ.get(k) for k in ("OPENAI_BASE_URL", "OPENAI_API_KEY", "SUMMARIZE_MODEL")}
     os.environ.update(OPENAI_BASE_URL=base_url, OPENAI_API_KEY="sk-bench", SUMMARIZE_MODEL=FAKE_MODEL)
     try:
-        from summarize.engine import open_caller
+        from summarize.llm.engine import open_caller
 
         with open_caller(db=db, backend="openai") as caller:
             yield caller
@@ -218,11 +218,11 @@ class StageTimers:
 
     # stage: (module, function names looked up in it at call time)
     STAGES = {
-        "read_clean": ("summarize.digest", ("read_inputs", "clean_inputs")),
-        "chunk": ("summarize.tldr", ("article_parts",)),
-        "ground": ("summarize.tldr", ("ground_entities", "check_tldr")),
-        "ground_story": ("summarize.digest", ("check_tldr", "merge_entities")),
-        "cluster": ("summarize.digest", ("group_members",)),
+        "read_clean": ("summarize.digest.briefing", ("read_inputs", "clean_inputs")),
+        "chunk": ("summarize.tldr.stage", ("article_parts",)),
+        "ground": ("summarize.tldr.stage", ("ground_entities", "check_tldr")),
+        "ground_story": ("summarize.digest.briefing", ("check_tldr", "merge_entities")),
+        "cluster": ("summarize.digest.briefing", ("group_members",)),
     }
 
     def __init__(self):
@@ -267,8 +267,8 @@ def _cpu_seconds() -> float:
 def instrumented_digest(paths: list[str], caller, settings, out: Path) -> dict:
     """One digest plus its briefing files, timed by stage; `overhead` is the
     wall time minus the time spent waiting for model answers."""
-    from summarize.digest import run_digest
-    from summarize.render import FORMATS, write_briefing
+    from summarize.digest.briefing import run_digest
+    from summarize.render.files import FORMATS, write_briefing
 
     with StageTimers() as timers:
         cpu_started = _cpu_seconds()
@@ -302,9 +302,9 @@ def worker_digest(spec: dict) -> dict:
     """Digests one after another in this process, against OPENAI_BASE_URL;
     the first pays every one-time load, the later ones show the steady state."""
     started = time.perf_counter()
-    from summarize.digest import DigestSettings
-    from summarize.engine import open_caller
-    from summarize.tldr import DEFAULT_PROMPT
+    from summarize.digest.briefing import DigestSettings
+    from summarize.llm.engine import open_caller
+    from summarize.tldr.stage import DEFAULT_PROMPT
 
     import_seconds = time.perf_counter() - started
     runs = []
@@ -341,11 +341,11 @@ def worker_embedded(spec: dict) -> dict:
     """The seeds' digest on the embedded model, from a cold start, with the
     server's per-call timings (tokens and milliseconds of prefill and decode)."""
     started = time.perf_counter()
-    from summarize.calls import StructuredCaller
-    from summarize.digest import DigestSettings
-    from summarize.llm import open_backend
+    from summarize.digest.briefing import DigestSettings
+    from summarize.llm.calls import StructuredCaller
+    from summarize.llm.engine import open_backend
     from summarize.store import Store
-    from summarize.tldr import DEFAULT_PROMPT
+    from summarize.tldr.stage import DEFAULT_PROMPT
 
     import_seconds = time.perf_counter() - started
     mark = time.perf_counter()
@@ -370,7 +370,7 @@ def worker_embedded(spec: dict) -> dict:
 def worker_cli(spec: dict) -> dict:
     """`summarize` itself with `args`, timed: imports, then the command, by stage."""
     started = time.perf_counter()
-    from summarize.cli import main as cli_main
+    from summarize.cli.main import main as cli_main
 
     import_seconds = time.perf_counter() - started
     sys.argv = ["summarize", *spec["args"]]
@@ -396,11 +396,16 @@ WORKERS = {"digest": worker_digest, "cli": worker_cli, "embedded": worker_embedd
 def part_tokens(tmp: Path) -> dict:
     """Prompt tokens of the messages we send for the seeds vs. the raw pages
     sent with the same instructions, both counted with the project's tiktoken."""
-    from summarize.clean import clean_paths
-    from summarize.ingest import expand_inputs, read_input
-    from summarize.llm import FALLBACK_CONTEXT
-    from summarize.tldr import DEFAULT_PROMPT, TldrSettings, article_parts, language_name
-    from summarize.tokens import count_tokens
+    from summarize.clean.cleaner import clean_paths
+    from summarize.ingest.inputs import expand_inputs, read_input
+    from summarize.llm.backend import FALLBACK_CONTEXT
+    from summarize.text.tokens import count_tokens
+    from summarize.tldr.stage import (
+        DEFAULT_PROMPT,
+        TldrSettings,
+        article_parts,
+        language_name,
+    )
 
     settings = TldrSettings.load(DEFAULT_PROMPT)
     prompt = settings.prompt
@@ -444,9 +449,15 @@ def part_tokens(tmp: Path) -> dict:
 def gold_answer_fn():
     """Fake answers with the gold entities and reference TLDR of the article
     asked about, so that clustering sees the names a good model would give."""
-    from fake_openai import article_text, first_sentences, is_story_request, last_user_message, story_answer
+    from fake_openai import (
+        article_text,
+        first_sentences,
+        is_story_request,
+        last_user_message,
+        story_answer,
+    )
 
-    from summarize.cluster import content_terms
+    from summarize.digest.cluster import content_terms
 
     records = list(gold_records().values())
     vocab = [set(content_terms(rec["body"])) for rec in records]
@@ -472,8 +483,8 @@ def part_calls(tmp: Path) -> dict:
     with more than one source. With the fake server's own answers (capitalised
     runs as entities) and with gold entities (clustering as a good model's
     names would drive it)."""
-    from summarize.digest import DigestSettings
-    from summarize.tldr import DEFAULT_PROMPT, REDUCE_PROMPT
+    from summarize.digest.briefing import DigestSettings
+    from summarize.tldr.stage import DEFAULT_PROMPT, REDUCE_PROMPT
 
     story_ref = "story@v1"
     settings = DigestSettings.load(prompt=DEFAULT_PROMPT, story_prompt=story_ref)
@@ -499,7 +510,7 @@ def part_calls(tmp: Path) -> dict:
         long_path = long_article(tmp / "long")
         db = tmp / "calls-long.sqlite3"
         with server_caller(fake.base_url, db) as caller:
-            from summarize.clean import clean_paths
+            from summarize.clean.cleaner import clean_paths
 
             article = clean_paths([str(long_path)])[0]
             instrumented_digest([str(long_path)], caller, settings, tmp / "out-long")
@@ -591,10 +602,10 @@ def part_overhead(tmp: Path, previous: dict) -> dict:
 def part_concurrency(tmp: Path) -> dict:
     """The model phase (every article's TLDR call) for 64 articles against a
     server that answers each request after 200 ms, at several concurrencies."""
-    from summarize.clean import clean_paths
-    from summarize.cluster import ClusterItem, find_duplicates
-    from summarize.digest import DigestSettings, build_briefing
-    from summarize.tldr import DEFAULT_PROMPT, summarize_all
+    from summarize.clean.cleaner import clean_paths
+    from summarize.digest.briefing import DigestSettings, build_briefing
+    from summarize.digest.cluster import ClusterItem, find_duplicates
+    from summarize.tldr.stage import DEFAULT_PROMPT, summarize_all
 
     paths = generate_articles(64, tmp / "concurrency", seed=21)
     settings = DigestSettings.load(prompt=DEFAULT_PROMPT)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from fake_openai import FakeOpenAI, article_text, last_user_message
 
-from summarize.briefing_cache import as_rerun, briefing_key, is_reusable
-from summarize.ingest import RawInput, read_inputs
-from summarize.digest import DigestSettings
+from summarize.digest.briefing import DigestSettings
+from summarize.digest.stored import as_rerun, briefing_key, is_reusable
+from summarize.ingest.inputs import RawInput, read_inputs
 from summarize.models import Briefing, CleanedArticle, Failure, Story, Usage
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,10 +3,10 @@
 import pytest
 from fake_openai import FakeOpenAI
 
-from summarize.calls import AnswerError, StructuredCaller
-from summarize.llm import OpenAIChat, RetryPolicy
+from summarize.llm.backend import OpenAIChat, RetryPolicy
+from summarize.llm.calls import AnswerError, StructuredCaller
+from summarize.llm.prompts import load_prompt
 from summarize.models import Usage
-from summarize.prompts import load_prompt
 from summarize.store import Store
 
 VARIABLES = {"article": "Anna Weber besucht Berlin. Sie trifft den Bürgermeister.", "language": "German", "title": ""}

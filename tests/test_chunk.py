@@ -1,5 +1,5 @@
-from summarize.chunk import split_for_context, split_sentences
-from summarize.tokens import count_tokens
+from summarize.llm.chunk import split_for_context, split_sentences
+from summarize.text.tokens import count_tokens
 
 
 def paragraph(i: int) -> str:

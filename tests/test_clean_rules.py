@@ -6,13 +6,18 @@ from datetime import date
 
 import pytest
 
-from summarize import boilerplate as bp
-from summarize.clean import clean_text, repeated_lines
-from summarize.dates import find_dates, first_date, is_date_line
-from summarize.htmlpage import looks_like_html
-from summarize.metadata import derive_title, detect_language, domain_of, find_source
-from summarize.pagelayout import build_units
-from summarize.records import parse_record
+from summarize.clean import boilerplate as bp
+from summarize.clean.cleaner import clean_text, repeated_lines
+from summarize.clean.dates import find_dates, first_date, is_date_line
+from summarize.clean.html import looks_like_html
+from summarize.clean.layout import build_units
+from summarize.clean.metadata import (
+    derive_title,
+    detect_language,
+    domain_of,
+    find_source,
+)
+from summarize.ingest.records import parse_record
 
 P1 = "Die Landesregierung hat am Freitag ein neues Gesetz zur Förderung von Sozialwohnungen beschlossen, das ab März gelten soll."
 P2 = "Die Opposition kritisierte, dass die Mittel nicht ausreichten. „Das ist ein Tropfen auf den heißen Stein“, sagte die Klubobfrau."

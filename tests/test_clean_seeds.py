@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from summarize.clean import clean_paths, clean_text
-from summarize.cleanscore import (
+from summarize.clean.cleaner import clean_paths, clean_text
+from summarize.evaluate.cleanscore import (
     body_scores,
     boilerplate_left,
     load_gold,
     same_source,
     same_title,
 )
-from summarize.ingest import InputRef, read_input
+from summarize.ingest.inputs import InputRef, read_input
 from summarize.models import CleanedArticle
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,9 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from summarize import cluster
-from summarize.vectors import average_linkage
-from summarize.cluster import ClusterItem, cluster_stories, find_duplicates, story_similarity
+from summarize.digest import cluster
+from summarize.digest.cluster import (
+    ClusterItem,
+    cluster_stories,
+    find_duplicates,
+    story_similarity,
+)
+from summarize.digest.vectors import average_linkage
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 

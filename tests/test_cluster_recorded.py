@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from summarize.digest import Member, group_members
-from summarize.engine import open_eval_caller
-from summarize.evaluate import clean_gold, default_dataset
-from summarize.prompts import list_prompts
-from summarize.tldr import TldrSettings, summarize_all
+from summarize.digest.briefing import Member, group_members
+from summarize.evaluate.runner import clean_gold, default_dataset
+from summarize.llm.engine import open_eval_caller
+from summarize.llm.prompts import list_prompts
+from summarize.tldr.stage import TldrSettings, summarize_all
 
 ROOT = Path(__file__).resolve().parent.parent
 TLDR_PROMPTS = [p.ref for p in list_prompts() if p.name == "tldr"]

@@ -2,12 +2,12 @@ from pathlib import Path
 
 import pytest
 
-from summarize.chunk import split_sentences
-from summarize.clean import clean_paths
-from summarize.condense import InputBudget, condense, key_terms
-from summarize.prompts import PromptError, load_prompt, parse_prompt
-from summarize.tldr import article_parts
-from summarize.tokens import count_tokens
+from summarize.clean.cleaner import clean_paths
+from summarize.llm.chunk import split_sentences
+from summarize.llm.condense import InputBudget, condense, key_terms
+from summarize.llm.prompts import PromptError, load_prompt, parse_prompt
+from summarize.text.tokens import count_tokens
+from summarize.tldr.stage import article_parts
 
 SEEDS = sorted(str(p) for p in (Path(__file__).parent.parent / "seeds").glob("*.txt"))
 

@@ -16,9 +16,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from summarize.deliver import (ATOM_NS, FEED_NAME, DeliveryError, SmtpSettings, send_email, update_atom_feed)
 from summarize.models import Briefing, Story, StorySource
-from summarize.render import render_html, render_markdown, write_briefing
+from summarize.render.files import render_html, render_markdown, write_briefing
+from summarize.schedule.deliver import (
+    ATOM_NS,
+    FEED_NAME,
+    DeliveryError,
+    SmtpSettings,
+    send_email,
+    update_atom_feed,
+)
 
 PASSWORD = "s3cret-sentinel-7f2b"
 

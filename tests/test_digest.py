@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from fake_openai import FakeOpenAI
 
-from summarize.digest import Member, group_members, order_stories, select_day
+from summarize.digest.briefing import Member, group_members, order_stories, select_day
 from summarize.models import ArticleSummary, CleanedArticle, Entity, Story, StorySource
-from summarize.tldr import DEFAULT_PROMPT
+from summarize.tldr.stage import DEFAULT_PROMPT
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,7 +138,7 @@ def test_stories_ordered_by_outlets_then_recency():
 
 
 def test_an_outlet_prefix_copied_from_the_reports_is_removed():
-    from summarize.digest import without_outlet_prefix
+    from summarize.digest.briefing import without_outlet_prefix
 
     outlets = ["Südtirol News", "zeit.de"]
     assert without_outlet_prefix("Südtirol News: sicherheitsberater in Kiew", outlets) == "Sicherheitsberater in Kiew"

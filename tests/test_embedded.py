@@ -9,11 +9,11 @@ from urllib.parse import urlparse
 
 import pytest
 
-from summarize import embedded
-from summarize.calls import AnswerError, StructuredCaller
-from summarize.llm import LLMError
+from summarize.llm import embedded
+from summarize.llm.backend import LLMError
+from summarize.llm.calls import AnswerError, StructuredCaller
+from summarize.llm.prompts import load_prompt
 from summarize.models import Usage
-from summarize.prompts import load_prompt
 from summarize.store import Store
 
 

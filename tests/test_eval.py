@@ -112,7 +112,7 @@ def test_committed_recordings_replay_every_shipped_tldr_prompt():
 def test_the_default_prompt_beats_lead3_on_faithful_compression_with_the_embedded_model():
     """What a default TLDR prompt must show, replayed from the committed answers:
     as faithful as the lead baseline, much shorter, no copies, the right language."""
-    from summarize.tldr import DEFAULT_PROMPT
+    from summarize.tldr.stage import DEFAULT_PROMPT
 
     result = run("--replay", "--json", "--prompt", DEFAULT_PROMPT)
     assert result.returncode == 0, result.stderr

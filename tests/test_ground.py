@@ -2,8 +2,13 @@ from pathlib import Path
 
 import pytest
 
-from summarize.entity_names import clean_entity_name, is_generic_name
-from summarize.ground import check_tldr, copy_stats, ground_entities, merge_entities
+from summarize.ground.answer import (
+    check_tldr,
+    copy_stats,
+    ground_entities,
+    merge_entities,
+)
+from summarize.ground.names import clean_entity_name, is_generic_name
 from summarize.models import Entity, RawEntity
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"

@@ -17,9 +17,9 @@ import pytest
 from fake_openai import FakeOpenAI
 from typer.testing import CliRunner
 
-import summarize.ingest
-from summarize.clean import clean_paths
-from summarize.ingest import InputError, InputRef, read_input
+import summarize.ingest.inputs
+from summarize.clean.cleaner import clean_paths
+from summarize.ingest.inputs import InputError, InputRef, read_input
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = sorted((ROOT / "seeds").glob("*.txt"))
@@ -193,7 +193,7 @@ def test_deeply_nested_html_keeps_its_text(tmp_path, depth):
 
 def digest_in_process(tmp_path, fake, paths):
     """`summarize digest` through the CLI object in this process, so a test can hook into it."""
-    from summarize.cli import app
+    from summarize.cli.main import app
 
     env = {**{k: None for k in os.environ if k.startswith("SUMMARIZE_")},
            "OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "sk-test"}
@@ -251,7 +251,7 @@ def test_file_removed_while_the_run_goes_on(tmp_path, monkeypatch):
     box.mkdir()
     doomed = write_seed(box / "doomed.txt", 2)
     write_seed(box / "stays.txt", 3)
-    real_read = summarize.ingest.read_bytes
+    real_read = summarize.ingest.inputs.read_bytes
     expanded: list[str] = []
 
     def delete_then_read(ref, max_bytes):
@@ -260,7 +260,7 @@ def test_file_removed_while_the_run_goes_on(tmp_path, monkeypatch):
             doomed.unlink()
         return real_read(ref, max_bytes)
 
-    monkeypatch.setattr(summarize.ingest, "read_bytes", delete_then_read)
+    monkeypatch.setattr(summarize.ingest.inputs, "read_bytes", delete_then_read)
     with FakeOpenAI() as fake:
         result, data = digest_in_process(tmp_path, fake, [str(box)])
         assert fake.calls == 1
@@ -305,7 +305,7 @@ def test_a_directory_of_a_thousand_small_files(tmp_path):
 
 
 def test_a_named_pipe_matched_by_a_glob_is_reported_not_opened(inbox):
-    refs = summarize.ingest.expand_inputs([str(inbox["box"] / "pipe.*")])
+    refs = summarize.ingest.inputs.expand_inputs([str(inbox["box"] / "pipe.*")])
     assert [(Path(r.label).name, r.error) for r in refs] == [("pipe.txt", "not a regular file (named pipe)")]
 
 

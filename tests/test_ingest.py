@@ -9,8 +9,14 @@ from pathlib import Path
 
 import pytest
 
-from summarize.clean import clean_paths
-from summarize.ingest import InputError, InputRef, decode_bytes, expand_inputs, read_input
+from summarize.clean.cleaner import clean_paths
+from summarize.ingest.inputs import (
+    InputError,
+    InputRef,
+    decode_bytes,
+    expand_inputs,
+    read_input,
+)
 
 GERMAN = "Die Bürger in Österreich zahlen für die Straße 12 € – „zu viel“, sagte Müller."
 

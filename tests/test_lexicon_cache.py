@@ -9,15 +9,15 @@ from pathlib import Path
 
 import py3langid
 
-from summarize import langid
-from summarize.tokens import count_tokens
+from summarize.clean import langid
+from summarize.text.tokens import count_tokens
 
 PROBE = """
 import sys
-from summarize import langid
-from summarize.tokens import count_tokens
-from summarize.name_lexicon import dictionary_cache_dir, is_known_word, lemmatize
-from summarize.tokens import count_tokens
+from summarize.clean import langid
+from summarize.text.tokens import count_tokens
+from summarize.ground.lexicon import dictionary_cache_dir, is_known_word, lemmatize
+from summarize.text.tokens import count_tokens
 print(lemmatize("Gespräche", ("de", "en")), is_known_word("Haus"), is_known_word("Xqzvbl"), langid.classify(sys.argv[1])[0],
       count_tokens(sys.argv[1]))
 print(sorted(p.name for p in dictionary_cache_dir().iterdir()))

@@ -18,9 +18,10 @@ from pathlib import Path
 import pytest
 from fake_openai import FakeOpenAI, article_text, is_story_request, last_user_message
 
-from summarize.clean import clean_paths
-from summarize.cluster import ClusterItem, find_duplicates
-from summarize.llm import LLMError, RetryPolicy, open_backend, policy_from_env
+from summarize.clean.cleaner import clean_paths
+from summarize.digest.cluster import ClusterItem, find_duplicates
+from summarize.llm.backend import LLMError, RetryPolicy, policy_from_env
+from summarize.llm.engine import open_backend
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = ["Anna Weber", "Jonas Berg", "Petra Lindner", "Markus Hofmann", "Lena Schulz", "Tobias Krüger",

@@ -5,9 +5,9 @@ import time
 import pytest
 from fake_openai import FakeOpenAI
 
-from summarize.llm import ChatRequest, LLMError, OpenAIChat, RetryPolicy
+from summarize.llm.backend import ChatRequest, LLMError, OpenAIChat, RetryPolicy
+from summarize.llm.prompts import strict_schema
 from summarize.models import TldrAnswer
-from summarize.prompts import strict_schema
 
 FAST = RetryPolicy(attempts=4, timeout=1.0, deadline=20, backoff_base=0.01, backoff_max=0.05)
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rouge_score.rouge_scorer import RougeScorer
 
-from summarize.cleanscore import same_title
-from summarize.metrics import (
+from summarize.evaluate.cleanscore import same_title
+from summarize.evaluate.metrics import (
     HEADLINE_METRICS,
     PRF,
     FoldingTokenizer,
@@ -29,10 +29,10 @@ from summarize.metrics import (
     tldr_language,
     tldr_metrics,
 )
+from summarize.ground.checks import check_tldr
+from summarize.ground.source_index import SourceIndex
 from summarize.models import Entity
-from summarize.source_index import SourceIndex
-from summarize.textnorm import word_tokens
-from summarize.tldr_check import check_tldr
+from summarize.text.normalize import word_tokens
 
 GOLD = Path(__file__).resolve().parent.parent / "evals" / "gold.jsonl"
 

@@ -2,7 +2,14 @@ from pathlib import Path
 
 import pytest
 
-from summarize.prompts import PromptError, diff_prompts, list_prompts, load_prompt, parse_ref, strict_schema
+from summarize.llm.prompts import (
+    PromptError,
+    diff_prompts,
+    list_prompts,
+    load_prompt,
+    parse_ref,
+    strict_schema,
+)
 from summarize.models import TldrAnswer
 
 
@@ -44,7 +51,7 @@ def test_diff_shows_the_change_between_versions():
 
 
 def test_limits_bound_the_schema_and_are_stripped_only_for_openai():
-    from summarize.llm import without_length_bounds
+    from summarize.llm.backend import without_length_bounds
 
     schema = load_prompt("tldr@v3").json_schema()
     assert schema["properties"]["tldr"]["maxLength"] == 300

@@ -12,7 +12,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from summarize.models import Briefing, Entity, Failure, Story, StorySource, Usage
-from summarize.render import (
+from summarize.render.files import (
     briefing_filename,
     md_inline,
     render_html,
@@ -21,7 +21,7 @@ from summarize.render import (
     write_atomic,
     write_briefing,
 )
-from summarize.render_html import story_anchors
+from summarize.render.html import story_anchors
 
 SCRIPT = "<script>alert(1)</script>"
 INJECTED_HEADING = "Harmlos\n# Eingeschleust\n\n- kein Punkt"

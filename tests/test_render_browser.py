@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from summarize.models import Briefing, Entity, Failure, Story, StorySource, Usage
-from summarize.render import write_briefing
+from summarize.render.files import write_briefing
 
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 

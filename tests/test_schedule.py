@@ -24,10 +24,12 @@ from fake_openai import FakeOpenAI
 from test_deliver import PASSWORD, SmtpSink
 from typer.testing import CliRunner
 
-from summarize.cli_schedule import crontab_block, replace_block, schedule_app
-from summarize.schedule import Scheduler, due_after, due_at_or_before, wall_time_instant
-from summarize.schedule_config import Schedule, load_config, save_config
-from summarize.schedule_state import Run, RunLog, may_claim
+from summarize.cli.schedule import schedule_app
+from summarize.schedule.config import Schedule, load_config, save_config
+from summarize.schedule.install import crontab_block, replace_block
+from summarize.schedule.runner import Scheduler
+from summarize.schedule.state import Run, RunLog, may_claim
+from summarize.schedule.timetable import due_after, due_at_or_before, wall_time_instant
 
 ROOT = Path(__file__).resolve().parent.parent
 UTC = timezone.utc

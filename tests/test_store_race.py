@@ -3,7 +3,7 @@ the one that loses the race to switch it to WAL waits instead of failing."""
 
 import threading
 
-from summarize.schedule_state import RunLog
+from summarize.schedule.state import RunLog
 from summarize.store import Store
 
 

@@ -1,6 +1,6 @@
 import pytest
 
-from summarize.textnorm import (
+from summarize.text.normalize import (
     content_words,
     extract_numbers,
     fold,

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from summarize.tldr_check import check_tldr
-from summarize.tldr_repair import repair_tldr, supported_facts
+from summarize.ground.checks import check_tldr
+from summarize.ground.repair import repair_tldr, supported_facts
 
 SOURCE = (
     "Die Stadtwerke Lindenau bauen bis 2030 ein Fernwärmenetz für 4,6 Milliarden Euro. "

@@ -1,0 +1,211 @@
+"""A day's pile of articles → one briefing of cross-outlet stories.
+
+clean → tldr (through the cache) → drop near duplicates, keeping every outlet
+as a source → cluster by event → one merge call per multi-article story →
+order by importance. Every input ends up either in a story or under "not
+summarized" with its reason.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Callable, Sequence
+
+from summarize.clean.cleaner import clean_inputs
+from summarize.digest.settings import DigestSettings
+from summarize.digest.stored import as_rerun, briefing_key, is_reusable
+from summarize.ground.answer import check_tldr, merge_entities
+from summarize.ground.repair import repair_tldr
+from summarize.ingest.inputs import read_inputs
+from summarize.llm.backend import LLMError
+from summarize.llm.calls import AnswerError, StructuredCaller
+from summarize.llm.prompts import Prompt
+from summarize.models import (
+    ArticleSummary,
+    Briefing,
+    CleanedArticle,
+    Failure,
+    Story,
+    StorySource,
+    Usage,
+)
+from summarize.store import Store, stable_hash
+from summarize.tldr.stage import (
+    grounded_content_check,
+    language_name,
+    summarize_all,
+)
+
+if TYPE_CHECKING:
+    from summarize.digest.cluster import ClusterItem
+
+@dataclass
+class Member:
+    """One summarized article inside a story, with the text it was grounded on."""
+
+    article: CleanedArticle
+    summary: ArticleSummary
+
+
+def select_day(articles: list[CleanedArticle], day: date | None) -> tuple[list[CleanedArticle], int]:
+    """Articles of `day` (undated ones too: they may well be from that day) and
+    the number ignored; failed inputs are always kept so they are reported."""
+    if day is None:
+        return articles, 0
+    wanted = day.isoformat()
+    kept = [a for a in articles if not a.ok or a.published in (None, wanted)]
+    return kept, len(articles) - len(kept)
+
+
+def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestSettings, *,
+               max_bytes: int = 5_000_000, today: date | None = None,
+               on_article: Callable[..., None] | None = None, briefings: Store | None = None) -> Briefing:
+    """The briefing of `paths`; with `briefings`, an unchanged re-run returns
+    the stored one without cleaning or grounding anything again."""
+    # Read once: the bytes both key the stored briefing and are cleaned.
+    inputs = read_inputs(list(paths), max_bytes=max_bytes)
+    key = briefing_key(inputs, settings, caller.backend.model, max_bytes=max_bytes, today=today) if briefings else None
+    if key is not None and (stored := briefings.get_briefing(key)) is not None:
+        return as_rerun(Briefing.model_validate_json(stored))
+    cleaned, ignored = select_day(clean_inputs(inputs, today=today), settings.day)
+    summaries = summarize_all(cleaned, caller, settings.tldr, concurrency=settings.concurrency, on_done=on_article)
+    briefing = build_briefing(cleaned, summaries, caller, settings)
+    briefing.ignored = ignored
+    if key is not None and is_reusable(briefing, cleaned):
+        briefings.put_briefing(key, briefing.model_dump_json())
+    return briefing
+
+
+def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary], caller: StructuredCaller,
+                   settings: DigestSettings) -> Briefing:
+    usage = Usage()
+    for summary in summaries:
+        usage = usage.add(summary.usage)
+    failures = [Failure(path=s.path, error=s.error or "failed") for s in summaries if not s.ok]
+    members = [Member(a, s) for a, s in zip(cleaned, summaries) if s.ok]
+
+    prompts = [settings.tldr.prompt.ref]
+    groups = group_members(members, settings.window_days)
+    story_usages = [Usage() for _ in groups]
+
+    def story_of(i: int) -> Story:
+        return make_story(groups[i], caller, settings.story_prompt, settings.tldr.language, story_usages[i])
+
+    # The merge calls are independent of each other: like the TLDR calls, up
+    # to `concurrency` run at once (one after the other on a one-slot server).
+    workers = max(1, min(settings.concurrency, caller.backend.slots, len(groups)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        stories = list(pool.map(story_of, range(len(groups))))
+    for story_usage in story_usages:
+        usage = usage.add(story_usage)
+        if story_usage.calls or story_usage.cached:
+            prompts.append(settings.story_prompt.ref)
+    dates = [m.article.published for m in members if m.article.published]
+    return Briefing(
+        date=settings.day.isoformat() if settings.day else (max(dates) if dates else None),
+        stories=order_stories(stories),
+        not_summarized=failures,
+        usage=usage,
+        prompts=sorted(set(prompts)),
+        model=caller.backend.model,
+    )
+
+
+def cluster_item(member: Member) -> ClusterItem:
+    from summarize.digest.cluster import (
+        ClusterItem,  # scipy is imported only when clustering runs
+    )
+
+    return ClusterItem(key=member.article.path, published=member.article.published,
+                       title=member.article.title or "", text=member.article.text,
+                       entities=[e.name for e in member.summary.entities],
+                       entity_types={e.name: e.type for e in member.summary.entities})
+
+
+def group_members(members: list[Member], window_days: int) -> list[list[Member]]:
+    """Stories as lists of members; near-duplicate copies ride along with the
+    article they copy instead of weighing on the clustering twice."""
+    from summarize.digest.cluster import cluster_stories, find_duplicates
+
+    items = [cluster_item(m) for m in members]
+    copies_of: dict[int, list[int]] = {}
+    copied: set[int] = set()
+    for group in find_duplicates(items):
+        head, *rest = group
+        copies_of[head] = rest
+        copied.update(rest)
+    heads = [i for i in range(len(members)) if i not in copied]
+    stories = cluster_stories([items[i] for i in heads], window_days=window_days)
+    return [[members[j] for i in story for j in (heads[i], *copies_of.get(heads[i], []))] for story in stories]
+
+
+def story_id(group: list[Member]) -> str:
+    return "s-" + stable_hash(sorted(m.article.path for m in group))[:10]
+
+
+def source_of(member: Member) -> StorySource:
+    return StorySource(path=member.article.path, source=member.article.source, title=member.article.title,
+                       published=member.article.published)
+
+
+def reports_for_merge(group: list[Member]) -> str:
+    """The per-article answers the merge call works from, one block per outlet."""
+    blocks = []
+    for i, member in enumerate(group, 1):
+        s = member.summary
+        facts = "".join(f"\n- {fact}" for fact in s.key_facts)
+        blocks.append(f"Report {i} — outlet: {s.source or 'unknown outlet'}, date: {s.published or 'undated'}\n"
+                      f"Title: {s.title or ''}\nSummary: {s.tldr}{facts}")
+    return "\n\n".join(blocks)
+
+
+def make_story(group: list[Member], caller: StructuredCaller, prompt: Prompt, language: str | None,
+               usage: Usage) -> Story:
+    newest = max(group, key=lambda m: m.article.published or "")
+    story = Story(
+        id=story_id(group), headline=newest.summary.title or newest.article.path, tldr=newest.summary.tldr or "",
+        entities=merge_entities([m.summary.entities for m in group]),
+        sources=[source_of(m) for m in group], flags=list(newest.summary.flags),
+        ungrounded=sorted({name for m in group for name in m.summary.ungrounded}),
+    )
+    if len({m.summary.tldr for m in group}) == 1:
+        return story  # one article, or identical copies of it
+    source_text = "\n\n".join(m.article.text for m in group)
+    lang = language or newest.article.language or "de"
+    try:
+        answer = caller.ask(prompt, {"article": reports_for_merge(group), "language": language_name(lang)},
+                            usage, grounded_content_check(source_text))
+    except (AnswerError, LLMError) as exc:
+        story.flags.append("merge_failed")
+        story.tldr = f"{story.tldr} (merged summary unavailable: {exc})"
+        return story
+    outlets = [m.summary.source for m in group if m.summary.source]
+    story.headline = without_outlet_prefix(answer.headline, outlets) or story.headline
+    repaired = repair_tldr(without_outlet_prefix(answer.tldr, outlets), source_text)
+    story.tldr, story.dropped_sentences = repaired.text, repaired.dropped
+    story.flags = check_tldr(story.tldr, source_text, max_words=prompt.max_words).flags
+    return story
+
+
+def without_outlet_prefix(text: str, outlets: list[str]) -> str:
+    """`text` without a leading "Outlet:", the shape of the reports the merge
+    call reads, which a small model copies into its headline."""
+    text = text.strip()
+    for outlet in outlets:
+        if text.lower().startswith(outlet.lower()) and text[len(outlet):].lstrip().startswith(":"):
+            rest = text[len(outlet):].lstrip()[1:].strip()
+            return rest[:1].upper() + rest[1:]
+    return text
+
+
+def order_stories(stories: list[Story]) -> list[Story]:
+    """Most outlets first, then the most recent, then the most articles."""
+    def importance(story: Story) -> tuple:
+        outlets = {s.source or s.path for s in story.sources}
+        dates = [date.fromisoformat(s.published) for s in story.sources if s.published]
+        recency = -max(dates).toordinal() if dates else 0  # undated after dated
+        return (-len(outlets), recency, -len(story.sources), story.headline)
+
+    return sorted(stories, key=importance)

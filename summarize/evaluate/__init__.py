@@ -1,0 +1,1 @@
+"""Beside the pipeline: prompt versions measured on the gold set."""

@@ -1,0 +1,1 @@
+"""Stage 4, ground: checking a model's answer against its article (names, numbers, copies) and repairing it."""

@@ -1,0 +1,1 @@
+"""Stage 3, llm: the model behind one small interface, versioned prompts, structured calls, recordings."""

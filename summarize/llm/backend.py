@@ -1,0 +1,242 @@
+"""The LLM behind one small interface, spoken over the OpenAI protocol.
+
+Every backend — the embedded llama.cpp server, a user's own server (vLLM,
+Ollama, LM Studio) or OpenAI itself — is an `OpenAIChat` pointed at a
+different base URL. tenacity is the only retry owner: the SDK's own retries
+are switched off so that one failure never multiplies into many calls.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import time
+from dataclasses import dataclass, field, replace
+from typing import Protocol
+from urllib.parse import urlsplit, urlunsplit
+
+import openai
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+)
+
+DEFAULT_OPENAI_MODEL = "gpt-4.1-mini"
+# Context windows of models we know; a server we do not know is assumed small.
+KNOWN_CONTEXT = {"gpt-4.1-mini": 1_000_000, "gpt-4.1-nano": 1_000_000, "gpt-4o-mini": 128_000}
+FALLBACK_CONTEXT = 8192
+# USD per million tokens (input, output), for `summarize log`.
+PRICES = {"gpt-4.1-mini": (0.40, 1.60), "gpt-4.1-nano": (0.10, 0.40), "gpt-4o-mini": (0.15, 0.60)}
+
+
+def call_cost(model: str, prompt_tokens: int, completion_tokens: int) -> float | None:
+    """US dollars at the list price per million tokens; None for a model without one."""
+    price = PRICES.get(model)
+    return (prompt_tokens * price[0] + completion_tokens * price[1]) / 1e6 if price else None
+
+
+class LLMError(Exception):
+    """A call that failed for good; the message is one line, fit for a report."""
+
+
+@dataclass
+class ChatRequest:
+    messages: list[dict]
+    schema_name: str
+    schema: dict
+    temperature: float = 0.0
+    max_tokens: int = 512
+    seed: int | None = 0
+
+    def params(self) -> dict:
+        """Everything besides the messages that changes the answer (the cache key)."""
+        return {"temperature": self.temperature, "max_tokens": self.max_tokens, "seed": self.seed,
+                "schema_name": self.schema_name, "schema": self.schema}
+
+
+@dataclass
+class ChatResult:
+    content: str
+    finish_reason: str
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cached_tokens: int = 0
+    latency: float = 0.0
+    timings: dict = field(default_factory=dict)
+
+
+class LLMBackend(Protocol):
+    """What the pipeline needs from any model: a name, a context size, one call."""
+
+    name: str
+    model: str
+    context_size: int
+    slots: int  # requests the backend serves at once; more only queue
+
+    def complete(self, request: ChatRequest) -> ChatResult: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class RetryPolicy:
+    attempts: int = 4
+    timeout: float = 120.0  # per call
+    deadline: float = 600.0  # all attempts of one call together
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+    retry_after_max: float = 60.0
+
+
+# Environment overrides of the retry policy, e.g. a short timeout in tests or
+# on a flaky network: seconds per call, attempts per call, first backoff step.
+POLICY_ENV = {"SUMMARIZE_LLM_TIMEOUT": "timeout", "SUMMARIZE_LLM_ATTEMPTS": "attempts",
+              "SUMMARIZE_LLM_BACKOFF": "backoff_base"}
+
+
+def policy_from_env(base: RetryPolicy) -> RetryPolicy:
+    """`base` with the SUMMARIZE_LLM_* variables that are set applied."""
+    changes: dict[str, float] = {}
+    for variable, name in POLICY_ENV.items():
+        raw = os.environ.get(variable, "").strip()
+        if not raw:
+            continue
+        try:
+            value = int(raw) if name == "attempts" else float(raw)
+        except ValueError:
+            value = -1
+        if value < 0 or (value == 0 and name != "backoff_base"):
+            kind = "whole number" if name == "attempts" else "number of seconds"
+            raise LLMError(f"{variable} must be a positive {kind}, got {raw!r}")
+        changes[name] = value
+    if "backoff_base" in changes:
+        changes["backoff_max"] = min(base.backoff_max, changes["backoff_base"] * 30)
+    return replace(base, **changes) if changes else base
+
+
+def without_length_bounds(node):
+    if isinstance(node, dict):
+        return {k: without_length_bounds(v) for k, v in node.items() if k not in ("maxLength", "minLength")}
+    if isinstance(node, list):
+        return [without_length_bounds(v) for v in node]
+    return node
+
+
+def _is_transient(exc: BaseException) -> bool:
+    if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError)):
+        return True
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code >= 500 or exc.status_code in (408, 409)
+    return False
+
+
+def retry_after_seconds(exc: BaseException | None) -> float | None:
+    """The server's own word on when to come back, if it gave one."""
+    response = getattr(exc, "response", None)
+    if response is None:
+        return None
+    headers = response.headers
+    for name, scale in (("retry-after-ms", 0.001), ("retry-after", 1.0)):
+        value = headers.get(name)
+        if value is None:
+            continue
+        try:
+            return max(0.0, float(value) * scale)
+        except ValueError:
+            continue  # an HTTP date: fall back to backoff
+    return None
+
+
+def _wait(policy: RetryPolicy):
+    def wait(state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        told = retry_after_seconds(exc)
+        if told is not None:
+            return min(told, policy.retry_after_max)
+        ceiling = min(policy.backoff_max, policy.backoff_base * 2 ** (state.attempt_number - 1))
+        return random.uniform(0, ceiling)  # full jitter
+
+    return wait
+
+
+def describe_error(exc: BaseException) -> str:
+    if isinstance(exc, openai.APITimeoutError):
+        return "LLM call timed out"
+    if isinstance(exc, openai.APIConnectionError):
+        return "cannot reach the LLM server"
+    if isinstance(exc, openai.APIStatusError):
+        return f"LLM server answered HTTP {exc.status_code}"
+    return f"LLM call failed ({type(exc).__name__})"
+
+
+class OpenAIChat:
+    """Any OpenAI-compatible endpoint."""
+
+    def __init__(self, *, base_url: str | None, api_key: str | None, model: str, name: str,
+                 context_size: int, policy: RetryPolicy | None = None):
+        self.name = name
+        self.model = model
+        self.context_size = context_size
+        self.slots = 64
+        # OpenAI's strict mode rejects string length bounds; other servers enforce them.
+        self.length_bounds = base_url is not None
+        self.policy = policy or RetryPolicy()
+        self._client = openai.OpenAI(
+            base_url=base_url, api_key=api_key or "not-needed", max_retries=0, timeout=self.policy.timeout
+        )
+
+    def complete(self, request: ChatRequest) -> ChatResult:
+        retrying = Retrying(
+            retry=retry_if_exception(_is_transient),
+            wait=_wait(self.policy),
+            stop=stop_after_attempt(self.policy.attempts) | stop_after_delay(self.policy.deadline),
+            reraise=True,
+        )
+        try:
+            return retrying(self._call_once, request)
+        except openai.OpenAIError as exc:
+            raise LLMError(describe_error(exc)) from None
+
+    def _call_once(self, request: ChatRequest) -> ChatResult:
+        started = time.perf_counter()
+        extra = {"seed": request.seed} if request.seed is not None else {}
+        response = self._client.chat.completions.create(
+            model=self.model,
+            messages=request.messages,
+            temperature=request.temperature,
+            max_tokens=request.max_tokens,
+            response_format={
+                "type": "json_schema",
+                "json_schema": {"name": request.schema_name, "strict": True,
+                                "schema": request.schema if self.length_bounds else without_length_bounds(request.schema)},
+            },
+            **extra,
+        )
+        latency = time.perf_counter() - started
+        if not response.choices:
+            raise LLMError("LLM answered with no choices")
+        choice = response.choices[0]
+        usage = response.usage
+        details = getattr(usage, "prompt_tokens_details", None) if usage else None
+        return ChatResult(
+            content=choice.message.content or "",
+            finish_reason=choice.finish_reason or "stop",
+            prompt_tokens=usage.prompt_tokens if usage else 0,
+            completion_tokens=usage.completion_tokens if usage else 0,
+            cached_tokens=(getattr(details, "cached_tokens", 0) or 0) if details else 0,
+            latency=latency,
+            timings=(response.model_extra or {}).get("timings") or {},
+        )
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def shown_url(url: str) -> str:
+    """A URL fit for a message: without credentials in it (user:key@) or a query."""
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit((parts.scheme, host, parts.path, "", ""))

@@ -1,0 +1,120 @@
+"""The briefing as one self-contained HTML page, plus wording shared with the
+Markdown renderer.
+
+The page is `templates/briefing.html.j2` with its style sheet inlined. It
+loads nothing and runs nothing: there is no script, and a
+Content-Security-Policy forbids everything but inline styles, so even text
+that escaped escaping could not fetch or execute anything. Jinja2's
+autoescaping escapes every value taken from a briefing, in element content
+and attribute values alike.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from functools import lru_cache
+
+import jinja2
+
+from summarize.models import Briefing, Entity, Story
+
+# Display order and label of entity kinds.
+ENTITY_GROUPS = (("PER", "People"), ("ORG", "Organisations"), ("LOC", "Places"))
+_TAG_CLASS = {"PER": "per", "ORG": "org", "LOC": "loc"}
+
+CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+# --- wording shared by the renderers -----------------------------------------
+
+
+def entity_groups(entities: Iterable[Entity]) -> list[tuple[str, list[str]]]:
+    """Entity names grouped by kind, as (label, names) in display order."""
+    by_type: dict[str, list[str]] = {}
+    for entity in entities:
+        by_type.setdefault(entity.type, []).append(entity.name)
+    groups = [(label, by_type.pop(kind)) for kind, label in ENTITY_GROUPS if kind in by_type]
+    return groups + list(by_type.items())
+
+
+def _plural(count: int, one: str, many: str) -> str:
+    return f"{count:,} {one if count == 1 else many}"
+
+
+def summary_line(b: Briefing) -> str:
+    articles = sum(len(story.sources) for story in b.stories)
+    parts = [
+        _plural(len(b.stories), "story", "stories"),
+        _plural(articles, "article", "articles"),
+        f"{len(b.not_summarized):,} not summarized",
+    ]
+    if b.ignored:
+        parts.append(f"{b.ignored:,} outside the date ignored")
+    return " · ".join(parts)
+
+
+def usage_line(b: Briefing) -> str:
+    usage = b.usage
+    return (
+        f"{usage.calls:,} LLM calls ({usage.cached:,} from cache) · "
+        f"{usage.prompt_tokens:,} prompt + {usage.completion_tokens:,} completion tokens"
+    )
+
+
+def long_date(iso: str | None) -> str | None:
+    """`2026-01-03` as `Saturday, 3 January 2026`; None if not an ISO date."""
+    try:
+        day = date.fromisoformat(iso or "")
+    except ValueError:
+        return None
+    return f"{day:%A}, {day.day} {day:%B %Y}"
+
+
+# --- the page -------------------------------------------------------------------
+
+
+def story_anchors(stories: Sequence[Story]) -> list[str]:
+    """A unique, URL-safe element id per story, derived from `Story.id`."""
+    anchors: list[str] = []
+    seen: set[str] = set()
+    for number, story in enumerate(stories, start=1):
+        slug = re.sub(r"[^0-9A-Za-z_-]+", "-", story.id).strip("-") or str(number)
+        anchor = candidate = f"story-{slug}"
+        suffix = 2
+        while candidate in seen:
+            candidate = f"{anchor}-{suffix}"
+            suffix += 1
+        seen.add(candidate)
+        anchors.append(candidate)
+    return anchors
+
+
+def _paragraphs(text: str | None) -> list[str]:
+    return [p.strip() for p in re.split(r"\n\s*\n", text or "") if p.strip()]
+
+
+def _tags(entities: Sequence[Entity]) -> list[dict[str, str]]:
+    labels = dict(ENTITY_GROUPS)
+    rank = {kind: position for position, (kind, _) in enumerate(ENTITY_GROUPS)}
+    ordered = sorted(entities, key=lambda e: rank.get(e.type, len(rank)))
+    return [{"name": e.name, "css": _TAG_CLASS.get(e.type, "other"), "label": labels.get(e.type, e.type)}
+            for e in ordered]
+
+
+@lru_cache(maxsize=1)
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("summarize.render", "templates"),
+                                     autoescape=True, undefined=jinja2.StrictUndefined)
+    return environment.get_template("briefing.html.j2")
+
+
+def render_html(b: Briefing) -> str:
+    """The briefing as a self-contained, script-free HTML5 page."""
+    day = b.date or "undated"
+    stories = [{"story": story, "anchor": anchor, "paragraphs": _paragraphs(story.tldr), "tags": _tags(story.entities),
+                "source_count": _plural(len(story.sources), "source", "sources")}
+               for story, anchor in zip(b.stories, story_anchors(b.stories))]
+    return _template().render(b=b, day=day, shown_day=long_date(b.date) or day, stories=stories,
+                              summary=summary_line(b), usage=usage_line(b), csp=CONTENT_SECURITY_POLICY) + "\n"

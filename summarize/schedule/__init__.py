@@ -1,0 +1,1 @@
+"""Beside the pipeline: briefings on a timetable, an Atom feed and e-mail."""

@@ -1,0 +1,1 @@
+"""Text utilities every stage shares: normalisation, folding, tokens for the model."""

@@ -1,0 +1,1 @@
+"""Stage 4, tldr: one article through clean → chunk → LLM → ground."""
