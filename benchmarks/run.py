@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import dataclasses
 import json
+import math
 import os
 import resource
 import shutil
@@ -38,7 +39,9 @@ from corpus import generate_articles, gold_records, long_article, seed_paths  # 
 
 DEFAULT_JSON = HERE / "latest.json"
 FAKE_SERVER = ROOT / "tests" / "fake_openai.py"
-PARTS = ("tokens", "calls", "overhead", "concurrency", "rerun", "memory", "embedded")
+PARTS = ("tokens", "calls", "overhead", "concurrency", "rerun", "memory", "batch", "scale", "embedded")
+# Parts that take minutes: only when asked for (--scale, --embedded or --only).
+OPT_IN = ("scale", "embedded")
 RESULT_MARK = "BENCH-RESULT "
 FAKE_MODEL = "fake-model"
 
@@ -68,7 +71,17 @@ GOALS = {
     "overhead_share_embedded": ("≤ 0.02", _at_most(0.02)),
     "speedup_c4": ("≥ 3.6", _at_least(3.6)),
     "speedup_c8": ("≥ 7.2", _at_least(7.2)),
-    "speedup_c16": ("(ideal 16)", None),
+    "speedup_c16": ("≥ 14.4", _at_least(14.4)),
+    "model_overhead_ms_per_article": ("≤ 15 ms", _at_most(15.0)),
+    "sync_speedup_c4": ("(blocking client)", None),
+    "sync_speedup_c8": ("(blocking client)", None),
+    "sync_speedup_c16": ("(blocking client)", None),
+    "batch_calls": ("(200 articles)", None),
+    "batch_jobs": ("= 2 (TLDRs, merges)", lambda v, m: v == 2),
+    "batch_cost_usd": ("(batch price)", None),
+    "batch_cost_ratio": ("= 0.5 of live", lambda v, m: abs(v - 0.5) < 1e-9),
+    "batch_wall_excluding_queue_seconds": ("(without the queue)", None),
+    "batch_same_briefing": ("= live", lambda v, m: v is True),
     "rerun_calls": ("= 0", lambda v, m: v == 0),
     "rerun_seconds": ("< 2 s", lambda v, m: v < 2.0),
     "rerun_in_process_seconds": ("(after imports)", None),
@@ -78,6 +91,9 @@ GOALS = {
     "prefix_cache_share": ("(higher is better)", None),
     "peak_rss_mb_200": ("(200 articles)", None),
     "rss_growth_kb_per_article": ("≤ article text", lambda v, m: v <= m.get("article_text_kb", 0.0)),
+    "scale_peak_rss_mb_10000": ("≤ 600 MB", _at_most(600.0)),
+    "scale_growth_kb_per_article": ("≤ 10 KB", _at_most(10.0)),
+    "scale_wall_ratio_vs_nlogn": ("≤ 1.0 (n log n)", _at_most(1.0)),
     "article_text_kb": ("(raw page, mean)", None),
 }
 
@@ -157,7 +173,8 @@ def logged_calls(db: Path) -> list[dict]:
     conn = sqlite3.connect(str(db))
     try:
         conn.row_factory = sqlite3.Row
-        return [dict(row) for row in conn.execute("SELECT prompt, outcome, prompt_tokens, latency FROM calls")]
+        return [dict(row) for row in conn.execute(
+            "SELECT prompt, outcome, prompt_tokens, completion_tokens, latency, backend FROM calls")]
     finally:
         conn.close()
 
@@ -599,9 +616,28 @@ def part_overhead(tmp: Path, previous: dict) -> dict:
     }}
 
 
+CONCURRENCY_LEVELS = (1, 4, 8, 16)
+CONCURRENCY_LATENCY = 0.2
+
+
+@contextlib.contextmanager
+def client_kind(kind: str):
+    """Live calls through the one-loop async client (the default) or a blocking client per thread."""
+    saved = os.environ.get("SUMMARIZE_CLIENT")
+    os.environ["SUMMARIZE_CLIENT"] = kind
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop("SUMMARIZE_CLIENT", None)
+        else:
+            os.environ["SUMMARIZE_CLIENT"] = saved
+
+
 def part_concurrency(tmp: Path) -> dict:
     """The model phase (every article's TLDR call) for 64 articles against a
-    server that answers each request after 200 ms, at several concurrencies."""
+    server that answers each request after 200 ms, at several concurrencies,
+    through the async client (the default) and the blocking one."""
     from summarize.clean.cleaner import clean_paths
     from summarize.digest.briefing import DigestSettings, build_briefing
     from summarize.digest.cluster import ClusterItem, find_duplicates
@@ -611,41 +647,174 @@ def part_concurrency(tmp: Path) -> dict:
     settings = DigestSettings.load(prompt=DEFAULT_PROMPT)
     articles = clean_paths([str(p) for p in paths])
     duplicates = find_duplicates([ClusterItem(key=a.path, text=a.text) for a in articles])
-    levels = (1, 4, 8, 16)
-    timing = {}
-    with fake_server(0.2) as url:
-        # One small digest first, so that no level pays the one-time loads.
-        with server_caller(url, tmp / "conc-warm.sqlite3") as caller:
-            build_briefing(articles[:4], summarize_all(articles[:4], caller, settings.tldr, concurrency=4),
-                           caller, settings)
-        for level in levels:
-            with server_caller(url, tmp / f"conc-{level}.sqlite3") as caller:
-                cpu_started, started = _cpu_seconds(), time.perf_counter()
-                summaries = summarize_all(articles, caller, settings.tldr, concurrency=level)
-                model_phase = time.perf_counter() - started
-                model_phase_cpu = _cpu_seconds() - cpu_started
-                started = time.perf_counter()
-                briefing = build_briefing(articles, summaries, caller, settings)
-                story_phase = time.perf_counter() - started
-            merges = sum(1 for c in logged_calls(tmp / f"conc-{level}.sqlite3") if c["prompt"] == settings.story_prompt.ref)
-            timing[level] = {"model_phase_seconds": r(model_phase), "model_phase_cpu_seconds": r(model_phase_cpu),
-                             "story_phase_seconds": r(story_phase),
-                             "merge_calls": merges, "failed": len(briefing.not_summarized)}
-            log(f"  concurrency {level}: model phase {model_phase:.2f} s, stories {story_phase:.2f} s")
-    base = timing[1]["model_phase_seconds"]
-    whole = timing[1]["model_phase_seconds"] + timing[1]["story_phase_seconds"]
-    for level in levels:
-        speedup = base / timing[level]["model_phase_seconds"]
-        digest = timing[level]["model_phase_seconds"] + timing[level]["story_phase_seconds"]
-        timing[level].update(speedup=r(speedup, 2), efficiency=r(speedup / level, 3),
-                             digest_speedup=r(whole / digest, 2))
+    ideal_c1 = CONCURRENCY_LATENCY * len(articles)
+    clients = {}
+    with fake_server(CONCURRENCY_LATENCY) as url:
+        for kind in ("async", "sync"):
+            timing = {}
+            with client_kind(kind):
+                # One small digest first, so that no level pays the one-time loads.
+                with server_caller(url, tmp / f"conc-warm-{kind}.sqlite3") as caller:
+                    build_briefing(articles[:4], summarize_all(articles[:4], caller, settings.tldr, concurrency=4),
+                                   caller, settings)
+                for level in CONCURRENCY_LEVELS:
+                    db = tmp / f"conc-{kind}-{level}.sqlite3"
+                    with server_caller(url, db) as caller:
+                        cpu_started, started = _cpu_seconds(), time.perf_counter()
+                        summaries = summarize_all(articles, caller, settings.tldr, concurrency=level)
+                        model_phase = time.perf_counter() - started
+                        model_phase_cpu = _cpu_seconds() - cpu_started
+                        started = time.perf_counter()
+                        briefing = build_briefing(articles, summaries, caller, settings)
+                        story_phase = time.perf_counter() - started
+                    merges = sum(1 for c in logged_calls(db) if c["prompt"] == settings.story_prompt.ref)
+                    timing[level] = {"model_phase_seconds": r(model_phase),
+                                     "model_phase_cpu_seconds": r(model_phase_cpu),
+                                     "story_phase_seconds": r(story_phase), "merge_calls": merges,
+                                     "failed": len(briefing.not_summarized) + sum(not s.ok for s in summaries)}
+                    log(f"  {kind} client, concurrency {level}: model phase {model_phase:.2f} s, "
+                        f"stories {story_phase:.2f} s")
+            base = timing[1]["model_phase_seconds"]
+            whole = timing[1]["model_phase_seconds"] + timing[1]["story_phase_seconds"]
+            for level in CONCURRENCY_LEVELS:
+                speedup = base / timing[level]["model_phase_seconds"]
+                digest = timing[level]["model_phase_seconds"] + timing[level]["story_phase_seconds"]
+                # Time per article beyond the server's 200 ms, at this level.
+                lost = (timing[level]["model_phase_seconds"] - ideal_c1 / level) * level / len(articles)
+                timing[level].update(speedup=r(speedup, 2), efficiency=r(speedup / level, 3),
+                                     digest_speedup=r(whole / digest, 2), overhead_ms_per_article=r(lost * 1000, 1))
+            clients[kind] = {str(k): v for k, v in timing.items()}
+    chosen = clients["async"]
+    metrics = {f"speedup_c{level}": chosen[str(level)]["speedup"] for level in CONCURRENCY_LEVELS if level > 1}
+    metrics["model_overhead_ms_per_article"] = chosen["1"]["overhead_ms_per_article"]
+    metrics |= {f"sync_speedup_c{level}": clients["sync"][str(level)]["speedup"]
+                for level in CONCURRENCY_LEVELS if level > 1}
     return {
-        "metrics": {f"speedup_c{level}": timing[level]["speedup"] for level in levels if level > 1},
+        "metrics": metrics,
         "details": {"articles": len(articles), "near_duplicate_groups": len(duplicates),
                     "failed_to_clean": sum(1 for a in articles if not a.ok),
-                    "latency_s": 0.2, "ideal_c1_seconds": r(0.2 * len(articles), 2),
-                    "levels": {str(k): v for k, v in timing.items()}},
+                    "latency_s": CONCURRENCY_LATENCY, "ideal_c1_seconds": r(ideal_c1, 2),
+                    "metrics_of": "the async client (SUMMARIZE_CLIENT=async, the default); sync_* the blocking one",
+                    "note": "overhead_ms_per_article = (model phase - ideal) x level / articles: what each "
+                            "article costs beyond the server's 200 ms at that level",
+                    "clients": clients},
     }
+
+
+BATCH_ARTICLES = 200
+BATCH_MODEL = "gpt-4.1-mini"  # a model with a list price, so that costs can be compared
+
+
+@contextlib.contextmanager
+def batch_server():
+    """tests/fake_batch.py (chat completions and the Batch API) in its own process."""
+    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_batch.py"), "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        base_url = proc.stdout.readline().strip()
+        if not base_url.startswith("http"):
+            raise RuntimeError("the fake batch server did not start")
+        yield base_url
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def worker_batch(spec: dict) -> dict:
+    """`summarize digest` (live, or --batch) in this process, with the time the
+    batch spent waiting on the server's queue (polling) told apart."""
+    import summarize.llm.batch as batch
+
+    queue = {"seconds": 0.0}
+    finish_job = batch.finish_job
+
+    def timed_finish(store, api, job, sleep=time.sleep):
+        def counted(seconds: float) -> None:
+            queue["seconds"] += seconds
+            sleep(seconds)
+
+        retrieve = api.retrieve
+
+        def timed_retrieve(remote_id):
+            started = time.perf_counter()
+            try:
+                return retrieve(remote_id)
+            finally:
+                queue["seconds"] += time.perf_counter() - started
+
+        api.retrieve = timed_retrieve
+        try:
+            return finish_job(store, api, job, sleep=counted)
+        finally:
+            api.retrieve = retrieve
+
+    batch.finish_job = timed_finish
+    result = worker_cli(spec)
+    result["queue_seconds"] = r(queue["seconds"])
+    return result
+
+
+WORKERS["batch"] = worker_batch
+
+
+def part_batch(tmp: Path) -> dict:
+    """A 200-article digest through the Batch API test double against the
+    same digest made live: calls, cost at the batch and the list price, and
+    the batch run's wall time without the time its jobs waited in the
+    (simulated) queue."""
+    from summarize.llm.backend import call_cost
+    from summarize.llm.batch import batch_cost
+
+    inbox = tmp / "articles"
+    generate_articles(BATCH_ARTICLES, inbox, seed=31)
+    runs = {}
+    with batch_server() as url:
+        for mode in ("live", "batch"):
+            db, out = tmp / f"{mode}.sqlite3", tmp / f"out-{mode}"
+            args = ["digest", str(inbox), "--db", str(db), "--out", str(out), "-q", "--model", BATCH_MODEL]
+            os.environ["SUMMARIZE_BATCH_POLL"] = "0.05"
+            try:
+                result, proc = worker("batch", {"args": args + (["--batch"] if mode == "batch" else [])}, url)
+            finally:
+                os.environ.pop("SUMMARIZE_BATCH_POLL", None)
+            calls = logged_calls(db)
+            prompt_tokens = sum(c["prompt_tokens"] for c in calls)
+            completion = sum(c.get("completion_tokens", 0) for c in calls)
+            briefing = json.loads(next(out.glob("*.json")).read_text(encoding="utf-8"))
+            price = batch_cost if mode == "batch" else call_cost
+            runs[mode] = {"calls": len(calls), "ok": sum(c["outcome"] == "ok" for c in calls),
+                          "cost_usd": r(price(BATCH_MODEL, prompt_tokens, completion), 5),
+                          "process_wall_seconds": r(proc["wall"], 2), "queue_seconds": result["queue_seconds"],
+                          "wall_excluding_queue_seconds": r(proc["wall"] - result["queue_seconds"], 2),
+                          "stories": briefing["stories"], "failed": len(briefing["not_summarized"])}
+            log(f"  {mode}: {len(calls)} calls, ${runs[mode]['cost_usd']}, {proc['wall']:.1f} s")
+        jobs = _batch_jobs(tmp / "batch.sqlite3")
+    live, batched = runs["live"], runs["batch"]
+    same = live.pop("stories") == batched.pop("stories")
+    return {
+        "metrics": {"batch_calls": batched["calls"], "batch_jobs": len(jobs), "batch_cost_usd": batched["cost_usd"],
+                    "batch_cost_ratio": r(batched["cost_usd"] / live["cost_usd"], 3) if live["cost_usd"] else None,
+                    "batch_wall_excluding_queue_seconds": batched["wall_excluding_queue_seconds"],
+                    "batch_same_briefing": same},
+        "details": {"articles": BATCH_ARTICLES, "model": BATCH_MODEL, "live": live, "batch": batched,
+                    "jobs": [{k: job[k] for k in ("status", "requests", "completed", "failed")} for job in jobs],
+                    "note": "costs from the call log's tokens (the test double counts 4 characters a token); "
+                            "queue_seconds = the time spent polling a job that the double walks through "
+                            "validating, in_progress, finalizing and completed"},
+    }
+
+
+def _batch_jobs(db: Path) -> list[dict]:
+    conn = sqlite3.connect(str(db))
+    try:
+        conn.row_factory = sqlite3.Row
+        return [dict(row) for row in conn.execute("SELECT * FROM batch_jobs ORDER BY created")]
+    finally:
+        conn.close()
 
 
 def part_rerun(tmp: Path) -> dict:
@@ -704,6 +873,51 @@ def part_memory(tmp: Path) -> dict:
                     "wall_seconds_200": r(statistics.median(run["wall"] for run in larges), 1),
                     "wall_seconds_20": r(statistics.median(run["wall"] for run in smalls), 1)},
     }
+
+
+SCALE_SIZES = (1000, 3000, 10000)
+SCALE_START = 20
+
+
+def part_scale(tmp: Path, sizes: tuple[int, ...] = SCALE_SIZES) -> dict:
+    """`summarize digest` of 1,000, 3,000 and 10,000 generated articles (five
+    days of them) against an instant server, one fresh process each: wall
+    time and peak RSS; the growth per article is counted from the peak of a
+    20-article digest (the start-up peak: tables, models, imports)."""
+    sizes = tuple(sorted(sizes))
+    pool = generate_articles(max(sizes), tmp / "articles", seed=41)
+    runs = {}
+    with fake_server(0.0) as url:
+        for n in (SCALE_START, *sizes):
+            directory = tmp / f"in-{n}"
+            directory.mkdir()
+            for path in pool[:n]:
+                os.link(path, directory / path.name)  # no copy of the text
+            log(f"  scale: {n} articles")
+            run = digest_cli([str(directory)], tmp / f"scale-{n}.sqlite3", tmp / f"out-{n}", url)
+            briefing = json.loads(next((tmp / f"out-{n}").glob("*.json")).read_text(encoding="utf-8"))
+            runs[n] = {"wall_seconds": r(run["wall"], 1), "peak_rss_mb": r(run["maxrss_kb"] / 1024, 1),
+                       "stories": len(briefing["stories"]),
+                       "multi_source_stories": sum(1 for s in briefing["stories"] if len(s["sources"]) > 1),
+                       "largest_story": max((len(s["sources"]) for s in briefing["stories"]), default=0),
+                       "failed": len(briefing["not_summarized"]),
+                       "calls": len(logged_calls(tmp / f"scale-{n}.sqlite3"))}
+            log(f"    {runs[n]['wall_seconds']} s, {runs[n]['peak_rss_mb']} MB peak")
+            shutil.rmtree(tmp / f"out-{n}")
+    start, small, large = runs[SCALE_START], runs[sizes[0]], runs[sizes[-1]]
+    for n in sizes:
+        runs[n]["growth_kb_per_article"] = r((runs[n]["peak_rss_mb"] - start["peak_rss_mb"]) * 1024 / (n - SCALE_START), 1)
+    nlogn = (sizes[-1] * math.log(sizes[-1])) / (sizes[0] * math.log(sizes[0]))
+    metrics = {f"scale_wall_seconds_{n}": runs[n]["wall_seconds"] for n in sizes}
+    metrics |= {f"scale_peak_rss_mb_{n}": runs[n]["peak_rss_mb"] for n in sizes}
+    metrics["scale_growth_kb_per_article"] = runs[sizes[-1]]["growth_kb_per_article"]
+    metrics["scale_wall_ratio_vs_nlogn"] = r(large["wall_seconds"] / small["wall_seconds"] / nlogn, 2)
+    return {"metrics": metrics, "details": {
+        "start_peak_rss_mb": start["peak_rss_mb"], "start_articles": SCALE_START, "days": 5,
+        "nlogn_ratio": r(nlogn, 2), "runs": {str(n): v for n, v in runs.items()},
+        "note": "growth = (peak at n - peak at 20) / (n - 20); wall ratio = (t(max) / t(min)) / "
+                "(max log max / min log min), at most 1 when the time grows no faster than n log n",
+    }}
 
 
 def part_embedded(tmp: Path, previous: dict) -> dict:
@@ -792,8 +1006,11 @@ def table(results: dict, ran: set[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Benchmarks of summarize digest (not part of the tests).")
     parser.add_argument("--only", nargs="+", choices=PARTS, metavar="NAME",
-                        help=f"parts to run: {', '.join(PARTS)} (default: all but embedded)")
+                        help=f"parts to run: {', '.join(PARTS)} (default: all but {' and '.join(OPT_IN)})")
     parser.add_argument("--embedded", action="store_true", help="also run the embedded-model part")
+    parser.add_argument("--scale", action="store_true", help="also run the scale part (1,000 to 10,000 articles)")
+    parser.add_argument("--scale-sizes", nargs="+", type=int, metavar="N", default=list(SCALE_SIZES),
+                        help="article counts of the scale part")
     parser.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"results file [{DEFAULT_JSON.name}]")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
@@ -804,9 +1021,10 @@ def main(argv: list[str] | None = None) -> int:
         print(RESULT_MARK + json.dumps(WORKERS[args.worker](json.loads(args.spec))), flush=True)
         return 0
 
-    chosen = list(args.only or [p for p in PARTS if p != "embedded"])
-    if args.embedded and "embedded" not in chosen:
-        chosen.append("embedded")
+    chosen = list(args.only or [p for p in PARTS if p not in OPT_IN])
+    for part, wanted in (("scale", args.scale), ("embedded", args.embedded)):
+        if wanted and part not in chosen:
+            chosen.append(part)
     results = load_results(args.json)
     command = " ".join(["python benchmarks/run.py", *(sys.argv[1:] if argv is None else argv)])
     tmp = Path(tempfile.mkdtemp(prefix="summarize-bench-"))
@@ -824,6 +1042,8 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 if part in ("overhead", "embedded"):
                     measured = function(part_dir, results["parts"])
+                elif part == "scale":
+                    measured = function(part_dir, tuple(args.scale_sizes))
                 else:
                     measured = function(part_dir)
             except Exception as exc:  # one broken part must not lose the others' figures

@@ -14,12 +14,19 @@ EntityType = Literal["PER", "ORG", "LOC"]
 
 
 class CleanedArticle(BaseModel):
-    """One input after reading and cleaning; `ok=False` carries the reason in `error`."""
+    """One input after reading and cleaning; `ok=False` carries the reason in `error`.
+
+    `text` is the body without the headline. When `title_is_headline` is set,
+    `title` is the headline line the page shows above that body, and
+    `full_text()` is the article as a reader sees it; a record's title field
+    (or one made from its first sentence) never stood in its text.
+    """
 
     path: str
     ok: bool = True
     error: str | None = None
     title: str | None = None
+    title_is_headline: bool = False
     source: str | None = None
     published: str | None = None  # ISO YYYY-MM-DD
     language: str | None = None
@@ -29,6 +36,13 @@ class CleanedArticle(BaseModel):
     removed: int = 0
     tokens: int = 0
     given_tldr: str | None = None
+    url: str | None = None  # where a page saved by `summarize fetch` came from
+
+    def full_text(self) -> str:
+        """Headline line and body: what the model reads and answers are checked against."""
+        if self.title_is_headline and self.title:
+            return f"{self.title}\n\n{self.text}" if self.text else self.title
+        return self.text
 
 
 # --- what the LLM is asked to return (sent as a strict json_schema) ---------
@@ -57,6 +71,27 @@ class KeyFactsAnswer(BaseModel):
     entities: list[RawEntity]
     key_facts: list[str]
     tldr: str
+
+
+class SelectAnswer(BaseModel):
+    """KeyFactsAnswer whose entity names are chosen from the names the tool
+    found in the article: an enum of them in the request's schema."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entities: list[RawEntity]
+    key_facts: list[str]
+    tldr: str
+
+
+class ExtractAnswer(BaseModel):
+    """Entities chosen as in SelectAnswer, and the numbers of the article's
+    sentences that carry the story; the tool assembles the TLDR from them."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entities: list[RawEntity]
+    sentences: list[int]
 
 
 class StoryAnswer(BaseModel):
@@ -116,6 +151,11 @@ class StorySource(BaseModel):
     source: str | None = None
     title: str | None = None
     published: str | None = None
+    url: str | None = None  # the article's address, for a fetched page
+    language: str | None = None  # the article's language
+    # The story's text was translated from this source (or written about it
+    # in the briefing's language) because it is in another language.
+    translated: bool = False
 
 
 class Story(BaseModel):
@@ -128,6 +168,7 @@ class Story(BaseModel):
     ungrounded: list[str] = Field(default_factory=list)
     # merged-TLDR sentences removed because they named what no report has, or were cut off
     dropped_sentences: list[str] = Field(default_factory=list)
+    language: str | None = None  # of headline and TLDR
 
 
 class Failure(BaseModel):
@@ -143,3 +184,10 @@ class Briefing(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     prompts: list[str] = Field(default_factory=list)
     model: str | None = None
+    language: str | None = None  # of every headline and TLDR, when one was set
+
+
+class JudgeAnswer(BaseModel):
+    """A judge model's choice between two summaries A and B of one article."""
+
+    better: Literal["A", "B", "tie"]

@@ -52,7 +52,51 @@ CREATE TABLE IF NOT EXISTS briefings (
     briefing TEXT NOT NULL,
     created REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS batch_jobs (
+    id TEXT PRIMARY KEY,
+    remote_id TEXT,
+    base_url TEXT NOT NULL,
+    model TEXT NOT NULL,
+    input_file_id TEXT,
+    status TEXT NOT NULL,
+    requests INTEGER NOT NULL DEFAULT 0,
+    completed INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    output_file_id TEXT,
+    error_file_id TEXT,
+    error TEXT,
+    created REAL NOT NULL,
+    updated REAL NOT NULL,
+    ingested REAL
+);
+CREATE TABLE IF NOT EXISTS batch_requests (
+    custom_id TEXT PRIMARY KEY,
+    answer_key TEXT NOT NULL,
+    attempt INTEGER NOT NULL,
+    scope TEXT NOT NULL DEFAULT '',
+    prompt TEXT NOT NULL,
+    prompt_hash TEXT NOT NULL,
+    input_hash TEXT NOT NULL,
+    line TEXT NOT NULL,
+    job TEXT,
+    state TEXT NOT NULL,
+    content TEXT,
+    finish_reason TEXT,
+    prompt_tokens INTEGER NOT NULL DEFAULT 0,
+    completion_tokens INTEGER NOT NULL DEFAULT 0,
+    error TEXT,
+    outcome TEXT,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS batch_requests_key ON batch_requests (answer_key, scope);
+CREATE INDEX IF NOT EXISTS batch_requests_job ON batch_requests (job);
 """
+
+# The columns of batch_jobs a batch's progress updates.
+JOB_FIELDS = ("remote_id", "input_file_id", "status", "requests", "completed", "failed", "prompt_tokens",
+              "completion_tokens", "output_file_id", "error_file_id", "error", "ingested")
 
 
 def default_db_path() -> Path:
@@ -81,6 +125,34 @@ class CachedAnswer:
 
 
 @dataclass
+class BatchRow:
+    """One request of a Batch API job: its JSONL line and, once the job is
+    finished, its result."""
+
+    custom_id: str
+    answer_key: str
+    attempt: int
+    scope: str
+    prompt: str
+    prompt_hash: str
+    input_hash: str
+    line: str
+    job: str | None = None
+    state: str = "queued"  # queued, assigned (to a job), answered, failed
+    content: str | None = None
+    finish_reason: str | None = None
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    error: str | None = None
+    outcome: str | None = None  # ok, rejected or error, once validated
+    created: float = 0.0
+
+
+def _batch_row(values: tuple) -> BatchRow:
+    return BatchRow(*values)
+
+
+@dataclass
 class CallRecord:
     backend: str
     model: str
@@ -94,6 +166,9 @@ class CallRecord:
     outcome: str = "ok"
     error: str | None = None
 
+
+# The backend name of calls answered through the Batch API, in the call log.
+BATCH_BACKEND = "batch"
 
 # How long a process waits for another that holds the database.
 BUSY_SECONDS = 30.0
@@ -168,18 +243,135 @@ class Store:
                  record.latency, record.outcome, record.error),
             )
 
+    # --- Batch API jobs (llm/batch.py): a run stopped at any point and
+    # started again finds its requests and its job here, and pays once.
+
+    def queue_batch_request(self, row: BatchRow) -> None:
+        with self._lock, self._conn:
+            self._conn.execute(
+                "INSERT OR IGNORE INTO batch_requests (custom_id, answer_key, attempt, scope, prompt, prompt_hash,"
+                " input_hash, line, state, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?)",
+                (row.custom_id, row.answer_key, row.attempt, row.scope, row.prompt, row.prompt_hash, row.input_hash,
+                 row.line, time.time()),
+            )
+
+    def batch_requests(self, answer_key: str, scope: str) -> dict[int, BatchRow]:
+        """The requests of one answer that are under way, by attempt."""
+        with self._lock:
+            cursor = self._conn.execute(
+                "SELECT * FROM batch_requests WHERE answer_key = ? AND scope = ?", (answer_key, scope))
+            return {row.attempt: row for row in map(_batch_row, cursor.fetchall())}
+
+    def batch_requests_of(self, *, job: str | None = None, custom_ids: list[str] | None = None,
+                          state: str | None = None) -> list[BatchRow]:
+        where, args = [], []
+        if job is not None:
+            where.append("job = ?")
+            args.append(job)
+        if state is not None:
+            where.append("state = ?")
+            args.append(state)
+        query = "SELECT * FROM batch_requests" + (" WHERE " + " AND ".join(where) if where else "")
+        with self._lock:
+            rows = list(map(_batch_row, self._conn.execute(query + " ORDER BY rowid", args).fetchall()))
+        if custom_ids is not None:
+            wanted = set(custom_ids)
+            rows = [row for row in rows if row.custom_id in wanted]
+        return rows
+
+    def assign_batch_requests(self, job: str, custom_ids: list[str]) -> int:
+        """Give the still-queued requests among `custom_ids` to `job`; a
+        request another process assigned meanwhile is left to its job."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                assigned = 0
+                for custom_id in custom_ids:
+                    assigned += self._conn.execute(
+                        "UPDATE batch_requests SET job = ?, state = 'assigned' WHERE custom_id = ? AND state = 'queued'",
+                        (job, custom_id)).rowcount
+                self._conn.execute("UPDATE batch_jobs SET requests = ?, updated = ? WHERE id = ?",
+                                   (assigned, time.time(), job))
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+        return assigned
+
+    def record_batch_results(self, job: str, results: dict[str, dict], *, missing_error: str) -> None:
+        """The results of a finished job in one transaction: each request
+        answered (content, finish_reason, tokens) or failed (error); one of
+        the job without a result failed with `missing_error`."""
+        now = time.time()
+        with self._lock, self._conn:
+            for custom_id, result in results.items():
+                self._conn.execute(
+                    "UPDATE batch_requests SET state = ?, content = ?, finish_reason = ?, prompt_tokens = ?,"
+                    " completion_tokens = ?, error = ? WHERE custom_id = ? AND job = ? AND state = 'assigned'",
+                    ("answered" if result.get("error") is None else "failed", result.get("content"),
+                     result.get("finish_reason"), result.get("prompt_tokens", 0), result.get("completion_tokens", 0),
+                     result.get("error"), custom_id, job))
+            self._conn.execute("UPDATE batch_requests SET state = 'failed', error = ? WHERE job = ? AND state = 'assigned'",
+                               (missing_error, job))
+            self._conn.execute("UPDATE batch_jobs SET ingested = ?, updated = ? WHERE id = ?", (now, now, job))
+
+    def settle_batch_request(self, custom_id: str, outcome: str) -> bool:
+        """Mark a request's result as validated; True only for the one caller
+        that does it first, so that each result is logged once."""
+        with self._lock, self._conn:
+            return self._conn.execute("UPDATE batch_requests SET outcome = ? WHERE custom_id = ? AND outcome IS NULL",
+                                      (outcome, custom_id)).rowcount == 1
+
+    def drop_batch_requests(self, answer_key: str, scope: str) -> None:
+        """Forget an answer's requests once it is cached or has failed for good."""
+        with self._lock, self._conn:
+            self._conn.execute("DELETE FROM batch_requests WHERE answer_key = ? AND scope = ? AND state IN"
+                               " ('answered', 'failed')", (answer_key, scope))
+
+    def add_batch_job(self, job: str, *, base_url: str, model: str) -> None:
+        now = time.time()
+        with self._lock, self._conn:
+            self._conn.execute("INSERT INTO batch_jobs (id, base_url, model, status, created, updated)"
+                               " VALUES (?, ?, ?, 'preparing', ?, ?)", (job, base_url, model, now, now))
+
+    def update_batch_job(self, job: str, **fields: object) -> None:
+        unknown = set(fields) - set(JOB_FIELDS)
+        if unknown:
+            raise ValueError(f"not a batch job field: {', '.join(sorted(unknown))}")
+        names = list(fields)
+        with self._lock, self._conn:
+            self._conn.execute(f"UPDATE batch_jobs SET {', '.join(f'{n} = ?' for n in names)}, updated = ? WHERE id = ?",
+                               [fields[n] for n in names] + [time.time(), job])
+
+    def batch_job(self, job: str) -> dict | None:
+        with self._lock:
+            cursor = self._conn.execute("SELECT * FROM batch_jobs WHERE id = ?", (job,))
+            row = cursor.fetchone()
+            return dict(zip([d[0] for d in cursor.description], row)) if row else None
+
+    def batch_jobs(self, limit: int = 50) -> list[dict]:
+        """The most recent jobs first."""
+        with self._lock:
+            cursor = self._conn.execute("SELECT * FROM batch_jobs ORDER BY created DESC, rowid DESC LIMIT ?", (limit,))
+            names = [d[0] for d in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+
     def recent_calls(self, limit: int = 20) -> list[dict]:
         with self._lock:
             cursor = self._conn.execute("SELECT * FROM calls ORDER BY id DESC LIMIT ?", (limit,))
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-    def totals(self) -> list[dict]:
+    def totals(self, batch: bool | None = None) -> list[dict]:
+        """Calls, tokens and latency per model: of every call, or only of the
+        live calls (batch=False) or of the Batch API's (batch=True), which
+        are billed at another price."""
+        where = {None: "", False: f" WHERE backend != '{BATCH_BACKEND}'", True: f" WHERE backend = '{BATCH_BACKEND}'"}
         with self._lock:
             cursor = self._conn.execute(
                 "SELECT model, COUNT(*) AS calls, SUM(outcome = 'ok') AS ok,"
                 " SUM(prompt_tokens) AS prompt_tokens, SUM(completion_tokens) AS completion_tokens,"
-                " ROUND(AVG(latency), 3) AS avg_latency FROM calls GROUP BY model ORDER BY calls DESC"
+                f" ROUND(AVG(latency), 3) AS avg_latency FROM calls{where[batch]} GROUP BY model ORDER BY calls DESC"
             )
             names = [d[0] for d in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]

@@ -239,10 +239,10 @@ def test_json_round_trips_and_has_the_documented_keys() -> None:
     text = render_json(b)
     assert Briefing.model_validate_json(text) == b
     data = json.loads(text)
-    assert list(data) == ["date", "stories", "not_summarized", "ignored", "usage", "prompts", "model"]
+    assert list(data) == ["date", "stories", "not_summarized", "ignored", "usage", "prompts", "model", "language"]
     story = data["stories"][0]
     assert {"id", "headline", "tldr", "entities", "sources", "flags"} <= set(story)
-    assert set(story["sources"][0]) == {"path", "source", "title", "published"}
+    assert set(story["sources"][0]) == {"path", "source", "title", "published", "url", "language", "translated"}
     assert data["not_summarized"] == [{"path": f"bad/{SCRIPT}.html", "error": f"timeout\n# {SCRIPT}"}]
     assert data["usage"] == {"prompt_tokens": 12345, "completion_tokens": 678, "calls": 7, "cached": 2,
                              "reasks": 0, "model_seconds": 0.0}

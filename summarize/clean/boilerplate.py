@@ -19,6 +19,7 @@ from summarize.clean.phrases import (
     COMMENT_PATTERNS,
     CONSENT_TERMS,
     POINTER_PATTERNS,
+    PROMO_PATTERNS,
     STOP_HEADINGS,
     STOPWORDS,
 )
@@ -242,6 +243,33 @@ def is_author_note(paragraph: str) -> bool:
         and bool(_CONTACT.search(paragraph))
         and any(p.search(paragraph) for p in _AUTHOR_NOTE_RES)
     )
+
+
+_GLUED_CREDIT = re.compile(
+    r"(?i)[.!?)”\"]\s*(?:reuters|afp|ap|getty images|getty|epa|dpa|apa|afp via getty images|ap photo(?:/[\w .]+)?"
+    r"|shutterstock|imago|picture alliance)\s*$"
+)
+_PROMO_RE = re.compile("|".join(f"(?:{p})" for p in PROMO_PATTERNS), re.IGNORECASE)
+
+
+_CAPITALS_TAIL = re.compile(r"\s((?:[A-Z][A-Z.&-]+)(?:[ /][A-Z][A-Z.&-]+){0,3})$")
+
+
+def is_caption(line: str) -> bool:
+    """A photo caption: its credit at the end ("… in Kiew. Foto: dpa", "… in New York.Reuters",
+    "… since the industrial revolution ALAMY") or a ©."""
+    n_words = len(words(line))
+    if n_words > 40:
+        return False
+    tail = _CAPITALS_TAIL.search(line.strip())
+    return (has_inline_credit(line) or is_credit(line) or bool(_GLUED_CREDIT.search(line.strip()))
+            or bool(tail and n_words >= 8 and _AGENCY_RE.fullmatch(tail.group(1).split("/")[0]))
+            or ("©" in line and n_words <= 25 and not is_copyright(line)))
+
+
+def is_promo(line: str) -> bool:
+    """A newsletter, subscription or follow-us line ("Thanks for signing up!")."""
+    return len(words(line)) <= 25 and bool(_PROMO_RE.search(line))
 
 
 def is_app_store_line(line: str) -> bool:

@@ -16,8 +16,10 @@ _TAG = re.compile(
     re.IGNORECASE,
 )
 _HIDDEN = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL)
-# htmldate refuses dates after its max_date, which defaults to the machine's clock.
-_DATE_PARAMS = {"original_date": True, "extensive_search": False, "max_date": "2100-12-31"}
+# trafilatura's own date search (the extensive one finds 4 % more dates right on
+# the tune pages of the extraction corpora); htmldate refuses dates after its
+# max_date, which defaults to the machine's clock.
+_DATE_PARAMS = {"original_date": True, "extensive_search": True, "max_date": "2100-12-31"}
 
 
 @dataclass(frozen=True)

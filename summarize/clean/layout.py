@@ -27,6 +27,7 @@ from summarize.clean.boilerplate import (
     stopword_ratio,
     words,
 )
+from summarize.clean.headline import find_headline
 
 # Unknown short lines tolerated between two body paragraphs (subheadings, captions).
 MAX_SHORT_GAP = 3
@@ -48,6 +49,7 @@ class Unit:
     kind: str = "short"  # prose, short, title, meta, chrome, stop, teaser
     reason: str | None = None
     repeated: bool = False
+    indent: int = 0  # leading spaces of its first line: list depth in an inscriptis dump
 
     @property
     def n_words(self) -> int:
@@ -98,17 +100,18 @@ def _join_wrapped(block: list[str]) -> str:
 def build_units(lines: list[str]) -> list[Unit]:
     units: list[Unit] = []
     block: list[str] = []
+    indents: list[int] = []
 
     def flush() -> None:
-        nonlocal block
+        nonlocal block, indents
         if not block:
             return
         if _is_wrapped(block):
-            units.append(Unit(_join_wrapped(block), sources=len(block), blank_before=True))
+            units.append(Unit(_join_wrapped(block), sources=len(block), blank_before=True, indent=indents[0]))
         else:
             for i, line in enumerate(block):
-                units.append(Unit(line, blank_before=(i == 0)))
-        block = []
+                units.append(Unit(line, blank_before=(i == 0), indent=indents[i]))
+        block, indents = [], []
 
     for raw in lines:
         line = re.sub(r"\s+", " ", _LINK_MARKER.sub("", raw)).strip()
@@ -116,6 +119,7 @@ def build_units(lines: list[str]) -> list[Unit]:
             flush()
             continue
         block.append(line)
+        indents.append(len(raw) - len(raw.lstrip(" ")))
     flush()
     return units
 
@@ -183,29 +187,6 @@ def _mark_captions(units: list[Unit]) -> None:
             other.kind, other.reason = "chrome", "caption"
 
 
-def _title_score(units: list[Unit], i: int, crumb: str | None, batch_lines: frozenset[str]) -> float:
-    unit = units[i]
-    score = 0.0
-    following = [u for u in units[i + 1 : i + 5] if u.kind != "chrome"][:2]
-    if any(u.kind == "meta" for u in following):
-        score += 4
-    if crumb and normalize(crumb) == normalize(unit.text):
-        score += 3
-    if unit.repeated:
-        score += 2
-    if normalize(unit.text) in batch_lines:
-        score -= 2
-    if 4 <= unit.n_words <= 18:
-        score += 1
-    elif unit.n_words >= 20:
-        score -= 2
-    if unit.text.rstrip().endswith((".", ":")) and not unit.text.rstrip().endswith("..."):
-        score -= 2
-    if is_menu_line(unit.text):
-        score -= 1
-    return score
-
-
 def choose_title(layout: Layout, batch_lines: frozenset[str]) -> None:
     units = layout.units
     for unit in units:
@@ -213,23 +194,9 @@ def choose_title(layout: Layout, batch_lines: frozenset[str]) -> None:
         if parts:
             layout.breadcrumb_title = parts[-1]
             break
-    strong = next(
-        (i for i, u in enumerate(units) if u.kind == "prose" and u.n_words >= 20 and ends_like_sentence(u.text)),
-        len(units),
-    )
-    best: tuple[float, int] | None = None
-    for i in range(min(strong + 1, len(units))):
-        unit = units[i]
-        if unit.kind not in ("short", "prose") or not 2 <= unit.n_words <= 30:
-            continue
-        if unit.kind == "prose" and unit.text.rstrip()[-1:] in ".!?" and i == strong:
-            continue
-        score = _title_score(units, i, layout.breadcrumb_title, batch_lines) - 0.01 * (strong - i)
-        if best is None or score >= best[0]:
-            best = (score, i)
-    if best and best[0] > 0:
-        layout.title = best[1]
-        units[best[1]].kind = "title"
+    layout.title = find_headline(units, layout.breadcrumb_title)
+    if layout.title is not None:
+        units[layout.title].kind = "title"
 
 
 @dataclass

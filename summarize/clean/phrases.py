@@ -14,35 +14,35 @@ STOP_HEADINGS: tuple[str, ...] = (
     "weitere meldungen", "weitere nachrichten", "weitere artikel", "mehr zum thema",
     "mehr aus", "mehr news", "das könnte sie auch interessieren",
     "das könnte dich auch interessieren", "auch interessant", "ebenfalls interessant",
-    "meistgelesen", "meistgelesene artikel", "meist gelesen", "meistkommentiert",
+    "meistgelesen", "meistgelesene artikel", "meist gelesen", "meistgesehen", "meistkommentiert",
     "meistgeteilt", "ähnliche artikel", "verwandte artikel", "verwandte themen",
     "empfehlungen der redaktion", "unsere empfehlungen", "top-themen", "top themen",
     "neueste artikel", "neueste meldungen", "aktuelle nachrichten", "zum thema",
     "aus dem ressort", "top-stories", "top stories", "beliebte artikel",
     "weitere themen", "andere leser lasen auch", "leser interessierten sich auch für",
-    "news im überblick", "schlagzeilen",
+    "news im überblick", "schlagzeilen", "weitere videos", "mehr videos",
     # en
     "related", "related articles", "related stories", "related content", "related news",
     "related coverage", "more on this story", "more stories", "more from", "more news",
-    "more in", "most read", "most popular", "most viewed", "you may also like",
+    "more in", "most read", "most popular", "most viewed", "most watched", "you may also like",
     "you might also like", "recommended", "recommended for you", "trending",
     "trending now", "latest news", "latest stories", "top stories", "read next",
     "what to read next", "also read", "more like this", "around the web",
-    "editor's picks", "editors' picks", "popular now",
+    "editor's picks", "editors' picks", "popular now", "more videos",
     # fr
     "lire aussi", "à lire aussi", "a lire aussi", "à lire également", "lire également",
-    "sur le même sujet", "les plus lus", "les plus partagés", "dans la même rubrique",
+    "sur le même sujet", "les plus lus", "les plus vus", "les plus partagés", "dans la même rubrique",
     "articles similaires", "articles liés", "nos articles", "à découvrir",
-    "à voir aussi", "plus d'actualités", "dernières actualités", "les dernières infos",
+    "à voir aussi", "plus d'actualités", "dernières actualités", "les dernières infos", "autres vidéos",
     # it
     "leggi anche", "potrebbe interessarti", "ti potrebbe interessare",
-    "potrebbero interessarti", "articoli correlati", "i più letti", "più letti",
+    "potrebbero interessarti", "articoli correlati", "i più letti", "più letti", "i più visti", "più visti",
     "altre notizie", "notizie correlate", "ultime notizie", "correlati",
-    "dalla stessa sezione", "da non perdere",
+    "dalla stessa sezione", "da non perdere", "altri video",
     # es
     "te puede interesar", "también te puede interesar", "noticias relacionadas",
-    "lo más leído", "lo más visto", "más noticias", "más leídas", "relacionados",
-    "relacionadas", "últimas noticias", "te recomendamos",
+    "lo más leído", "lo más visto", "más noticias", "más leídas", "más vistos", "relacionados",
+    "relacionadas", "últimas noticias", "te recomendamos", "más videos", "más vídeos",
 )
 
 # A short line equal to one of these is chrome wherever it stands.
@@ -152,6 +152,14 @@ CONSENT_TERMS: tuple[str, ...] = (
 )
 
 # Pointers to live blogs and other coverage, usually the last sentence.
+# Lines that sell the outlet's newsletter, subscription or social accounts.
+PROMO_PATTERNS: tuple[str, ...] = (
+    r"\bnewsletters?\b", r"\bsign(?:ing)? up\b", r"\bsubscri(?:be|ption)\b", r"\byour inbox\b",
+    r"\bfollow us\b", r"\bdownload (?:the|our) app\b", r"\bclick here\b", r"\btell us what you think\b",
+    r"\bshare (?:it|this) with\b", r"\babonnieren\b", r"\bjetzt anmelden\b", r"\binscrivez-vous\b",
+    r"\biscriviti\b",
+)
+
 POINTER_PATTERNS: tuple[str, ...] = (
     r"(?i)\b(?:verfolgen sie|folgen sie|lesen sie|mehr (?:dazu|infos?)|alle (?:aktuellen )?"
     r"(?:entwicklungen|informationen|news)|die (?:aktuellen )?entwicklungen)\b[^.!?]*"
@@ -187,7 +195,9 @@ COMMENT_PATTERNS: tuple[str, ...] = (
     r"\b(?:aktuell|derzeit|bisher) (?:sind|gibt es) (?:\d+|keine) kommentare",
     r"^(?:no comments yet|be the first to comment|sei der erste|schreiben sie den ersten kommentar)",
     r"\b(?:lesezeit|reading time|temps de lecture|tempo di lettura|tiempo de lectura)\b",
-    r"\b(?:um zu kommentieren|um kommentare zu|to (?:leave a |post a )?comment|pour commenter|per commentare|para comentar)\b",
+    # "declined to comment" and "a request to comment" are the article's sentences.
+    r"\b(?:um zu kommentieren|um kommentare zu|(?<!declined )(?<!refused )(?<!request )(?<!unavailable )"
+    r"to (?:leave a |post a )?comment|pour commenter|per commentare|para comentar)\b",
     r"^(?:leser|user|nutzer|reader)?(?:kommentare?|comments?|commentaires?|commenti|comentarios?)\s*\(?\d*\)?$",
     r"^\d+\s*(?:min\.?|minuten?|minutes?|minuti)\s*(?:lesezeit|read|de lecture|di lettura|de lectura)?$",
 )
@@ -199,7 +209,8 @@ AGENCIES: tuple[str, ...] = (
     "picture-alliance", "shutterstock", "istock", "istockphoto", "adobe stock",
     "ddp", "kyodo", "xinhua", "tass", "ukrinform", "belga", "anp", "lusa", "ritzau",
     "tt", "ntb", "photothek", "action press", "sipa", "ansa foto", "lapresse",
-    "europa press", "agencia efe", "aa", "bbc", "pa", "pa media", "pa images",
+    "europa press", "agencia efe", "aa", "bbc", "pa", "pa media", "pa images", "alamy",
+    "agence france presse", "agence france-presse", "associated press",
 )
 
 # Labels next to a date that do not make a line more than a date line.

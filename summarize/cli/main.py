@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import sys
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import List, Optional
@@ -12,6 +14,7 @@ import typer
 from summarize import __version__
 from summarize.clean.cleaner import clean_paths
 from summarize.cli import console
+from summarize.cli.fetch import fetch_command, sources_app
 from summarize.cli.schedule import schedule_app
 from summarize.llm.backend import LLMError
 from summarize.llm.calls import AnswerError
@@ -24,6 +27,8 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 prompts_app = typer.Typer(no_args_is_help=True, help="List, show and compare the versioned prompts.")
 app.add_typer(prompts_app, name="prompts")
 app.add_typer(schedule_app, name="schedule")
+app.add_typer(sources_app, name="sources")
+app.command("fetch")(fetch_command)
 
 MB = 1_000_000
 Paths = typer.Argument(..., help="Files, directories, globs, or - for stdin.")
@@ -36,6 +41,10 @@ Db = typer.Option(None, "--db", help="SQLite file for the cache and call log (de
 NoCache = typer.Option(False, "--no-cache", help="Call the model even when an answer is cached.")
 Concurrency = typer.Option(4, "--concurrency", min=1, max=64, help="LLM calls in flight at once.")
 Quiet = typer.Option(False, "--quiet", "-q", help="No progress bar.")
+Batch = typer.Option(False, "--batch", help="Send the calls as OpenAI Batch API jobs: half the price, answers "
+                     "within 24 hours; a stopped run picks up its job when started again.")
+Reask = typer.Option("batch", "--reask", help="With --batch: ask a rejected or failed request again in a "
+                     "follow-up job (batch) or at once (live).")
 
 
 def fail(message: str, code: int = 2) -> None:
@@ -69,8 +78,30 @@ def clean(paths: List[str] = Paths, as_json: bool = AsJson, max_size: float = Ma
     raise typer.Exit(0 if all(a.ok for a in articles) else 1)
 
 
-def _choice(model: Optional[str], backend: str, db: Optional[Path], no_cache: bool) -> BackendChoice:
-    return BackendChoice(model=model, backend=backend, db=db, use_cache=not no_cache)
+def _choice(model: Optional[str], backend: str, db: Optional[Path], no_cache: bool,
+            batch: bool = False) -> BackendChoice:
+    if batch and backend not in ("auto", "openai", "batch"):
+        fail(f"--batch talks to an OpenAI-compatible server, not to --backend {backend}")
+    return BackendChoice(model=model, backend="batch" if batch else backend, db=db, use_cache=not no_cache)
+
+
+@contextmanager
+def _batch_run(batch: bool, reask: str):
+    """The shared state of a --batch run's passes, with its progress on stderr."""
+    if not batch:
+        yield None
+        return
+    from summarize.llm.batch import batch_run, log
+
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("summarize: %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        with batch_run(reask) as run:
+            yield run
+    finally:
+        log.removeHandler(handler)
 
 
 @app.command()
@@ -79,14 +110,18 @@ def tldr(paths: List[str] = Paths, as_json: bool = AsJson, prompt: str = typer.O
          language: Optional[str] = typer.Option(None, "--language", help="Write TLDRs in this language (de, en, …)."),
          model: Optional[str] = Model, backend: str = Backend, db: Optional[Path] = Db, no_cache: bool = NoCache,
          concurrency: int = Concurrency, quiet: bool = Quiet, max_size: float = MaxSize,
-         today: Optional[str] = Today) -> None:
+         today: Optional[str] = Today, batch: bool = Batch, reask: str = Reask) -> None:
     """Clean each article and ask the model for a grounded TLDR and entities."""
     from summarize.tldr.run import tldr_paths
 
-    summaries = tldr_paths(paths, _choice(model, backend, db, no_cache),
-                           lambda total: console.progress(total, "summarizing", quiet), prompt=prompt,
-                           language=language, concurrency=concurrency, max_bytes=int(max_size * MB),
-                           today=parse_day(today, "--today"))
+    choice = _choice(model, backend, db, no_cache, batch)
+    with _batch_run(batch, reask) as run:
+        def once():
+            return tldr_paths(paths, choice, lambda total: console.progress(total, "summarizing", quiet or batch),
+                              prompt=prompt, language=language, concurrency=concurrency,
+                              max_bytes=int(max_size * MB), today=parse_day(today, "--today"))
+
+        summaries = run.settle(once) if run else once()
     for summary in summaries:
         print(summary.model_dump_json() if as_json else console.summary_block(summary), flush=True)
     report_failures(summaries)
@@ -103,10 +138,11 @@ def digest(paths: List[str] = Paths,
            prompt: str = typer.Option(None, "--prompt", help="TLDR prompt version (default: the shipped default)."),
            story_prompt: Optional[str] = typer.Option(None, "--story-prompt",
                                                       help="Prompt version for merged stories (default: the shipped default)."),
-           language: Optional[str] = typer.Option(None, "--language", help="Write TLDRs in this language."),
+           language: Optional[str] = typer.Option(None, "--language", help="Write every headline, TLDR and merged "
+                                                  "story in this language [default: the language most articles are in]."),
            model: Optional[str] = Model, backend: str = Backend, db: Optional[Path] = Db, no_cache: bool = NoCache,
            concurrency: int = Concurrency, quiet: bool = Quiet, max_size: float = MaxSize,
-           today: Optional[str] = Today) -> None:
+           today: Optional[str] = Today, batch: bool = Batch, reask: str = Reask) -> None:
     """The daily briefing: stories across outlets in Markdown, HTML and JSON."""
     from summarize.render.files import parse_formats, render_markdown
     from summarize.render.run import digest_paths
@@ -115,11 +151,13 @@ def digest(paths: List[str] = Paths,
         chosen = parse_formats(formats)
     except ValueError as exc:
         fail(str(exc))
-    run = digest_paths(paths, _choice(model, backend, db, no_cache),
-                       lambda total: console.progress(total, "summarizing", quiet), out_dir=out or Path("briefings"),
-                       formats=chosen, prompt=prompt, story_prompt=story_prompt, language=language,
-                       day=parse_day(day, "--date"), window_days=window, concurrency=concurrency,
-                       max_bytes=int(max_size * MB), today=parse_day(today, "--today"))
+    choice = _choice(model, backend, db, no_cache, batch)
+    with _batch_run(batch, reask):
+        run = digest_paths(paths, choice, lambda total: console.progress(total, "summarizing", quiet or batch),
+                           out_dir=out or Path("briefings"), formats=chosen, prompt=prompt,
+                           story_prompt=story_prompt, language=language, day=parse_day(day, "--date"),
+                           window_days=window, concurrency=concurrency, max_bytes=int(max_size * MB),
+                           today=parse_day(today, "--today"))
     briefing = run.briefing
     if out is None:
         print(render_markdown(briefing), flush=True)
@@ -136,6 +174,8 @@ def digest(paths: List[str] = Paths,
 def eval_command(
         prompts: List[str] = typer.Option(None, "--prompt", help="Prompt version to evaluate (repeatable; default: every tldr version)."),
         dataset: Optional[Path] = typer.Option(None, "--dataset", help="Gold JSONL [default: evals/gold.jsonl]."),
+        split: str = typer.Option("all", "--split", help="all, tuned (what the pipeline was built on), "
+                                  "dev (real pages to tune on) or test (real pages kept for judging)."),
         replay: bool = typer.Option(False, "--replay", help="Answers from evals/recordings only (the default)."),
         record: bool = typer.Option(False, "--record", help="Call the model and store its answers as recordings."),
         live: bool = typer.Option(False, "--live", help="Call the model, store nothing."),
@@ -145,26 +185,30 @@ def eval_command(
         baseline: Optional[str] = typer.Option(None, "--baseline", help="Fail when a candidate is worse than this version."),
         max_drop: float = typer.Option(0.02, "--max-drop", help="Allowed drop on a headline metric."),
         verbose: bool = typer.Option(False, "--verbose", "-v", help="Per-article detail."),
+        story_prompts: List[str] = typer.Option(None, "--story-prompt", help="Merge prompt version to evaluate on "
+                                                "the gold stories (repeatable; default: every story version)."),
+        judge: Optional[str] = typer.Option(None, "--judge", help="A model that compares each version's TLDRs with "
+                                            "the reference version's, pairwise in both orders (recorded like answers)."),
         model: Optional[str] = Model, backend: str = Backend, concurrency: int = Concurrency) -> None:
     """Compare prompt versions on the gold set; with --baseline, a CI gate."""
     import json as json_lib
 
+    from summarize.evaluate.cleanscore import SPLITS
     from summarize.evaluate.report import format_table, write_report
-    from summarize.evaluate.runner import (
-        eval_mode,
-        evaluate_versions,
-        gate,
-        missing_answers,
-    )
+    from summarize.evaluate.runner import gate
+    from summarize.evaluate.session import eval_mode, evaluate_versions, missing_answers
     from summarize.llm.recordings import NOT_RECORDED
 
     try:
         mode = eval_mode(replay, record, live)
     except ValueError as exc:
         fail(str(exc))
+    if split not in SPLITS:
+        fail(f"--split takes {', '.join(SPLITS)}; got {split!r}")
     result = evaluate_versions(prompts, baseline=baseline, dataset=dataset, mode=mode,
                                choice=BackendChoice(model=model, backend=backend),
-                               recordings_dir=recordings_dir, concurrency=concurrency)
+                               recordings_dir=recordings_dir, concurrency=concurrency, split=split,
+                               judge=judge, story_prompts=story_prompts)
     print(json_lib.dumps(result.to_json(), indent=2, ensure_ascii=False) if as_json
           else format_table(result, verbose))
     if report:
@@ -207,12 +251,37 @@ def prompts_diff(a: str = typer.Argument(...), b: str = typer.Argument(...)) -> 
 @app.command("log")
 def log(limit: int = typer.Option(20, "--limit", help="How many recent calls."), db: Optional[Path] = Db) -> None:
     """Recent LLM calls and totals (tokens, cost where the price is known)."""
+    from summarize.llm.batch import batch_cost
+
     store = Store(db or default_db_path())
     try:
-        calls, totals = list(reversed(store.recent_calls(limit))), store.totals()
+        calls = list(reversed(store.recent_calls(limit)))
+        totals, batch = store.totals(batch=False), store.totals(batch=True)
     finally:
         store.close()
     for line in console.call_log_lines(calls, totals):
+        print(line)
+    if batch:
+        print("batch totals (Batch API price):")
+    for row in batch:
+        cost = batch_cost(row["model"], row["prompt_tokens"], row["completion_tokens"])
+        print(f"  {row['model']}: {row['calls']} calls ({row['ok']} ok), {row['prompt_tokens']} prompt + "
+              f"{row['completion_tokens']} completion tokens{f'  ${cost:.4f}' if cost is not None else ''}")
+
+
+@app.command("batches")
+def batches(limit: int = typer.Option(50, "--limit", help="How many recent jobs."), db: Optional[Path] = Db) -> None:
+    """Batch API jobs of --batch runs, newest first: pending ones and finished ones, with their cost."""
+    from summarize.llm.batch import job_lines
+
+    store = Store(db or default_db_path())
+    try:
+        jobs = store.batch_jobs(limit)
+    finally:
+        store.close()
+    if not jobs:
+        print("no batch jobs")
+    for line in job_lines(jobs):
         print(line)
 
 

@@ -90,6 +90,8 @@ def add(name: str = typer.Argument(..., help="A name for the schedule: letters, 
                                                                             "(repeat or comma-separate)."),
         feed_url: Optional[str] = typer.Option(None, "--feed-url", help="URL where --out is served, "
                                                                        "for the links in feed.atom."),
+        sources: Optional[List[str]] = typer.Option(None, "--source", help="A saved source (summarize sources "
+                                                    "add) to fetch into the inbox before each briefing; repeat."),
         replace: bool = typer.Option(False, "--replace", help="Overwrite a schedule of the same name."),
         config: Optional[Path] = ConfigOption) -> None:
     """Add a daily schedule (or change one with --replace)."""
@@ -99,6 +101,21 @@ def add(name: str = typer.Argument(..., help="A name for the schedule: letters, 
     if not inbox.is_dir():
         _fail(f"--inbox {inbox} is not a directory")
     recipients = [a.strip() for value in email_to or [] for a in value.split(",") if a.strip()]
+    source_names = list(dict.fromkeys(n.strip() for value in sources or [] for n in value.split(",") if n.strip()))
+    if source_names:
+        from summarize.fetch.sources import (
+            SourcesError,
+            default_sources_path,
+            load_sources,
+        )
+
+        try:
+            saved = load_sources(default_sources_path(config_path)).sources
+        except SourcesError as exc:
+            _fail(str(exc))
+        unknown = [n for n in source_names if n not in saved]
+        if unknown:
+            _fail(f"no saved source named {unknown[0]!r}; add it first: summarize sources add {unknown[0]} URL")
     if any("@" not in a for a in recipients):
         _fail(f"--email-to expects e-mail addresses, got {', '.join(recipients)}")
     try:
@@ -113,7 +130,7 @@ def add(name: str = typer.Argument(..., help="A name for the schedule: letters, 
             schedule = Schedule(inbox=inbox.resolve(), at=at, tz=tz or local_zone_name(), out=out_dir.resolve(),
                                 formats=[f.strip() for f in formats.split(",") if f.strip()], prompt=prompt,
                                 language=language, model=model, backend=backend, email_to=recipients,
-                                feed_url=feed_url, created=old.created if old else utc_now())
+                                feed_url=feed_url, sources=source_names, created=old.created if old else utc_now())
             clash = [n for n, s in cfg.schedules.items() if n != name and s.out == schedule.out]
             if clash:
                 _fail(f"{schedule.out} is already the output of {clash[0]!r}; give each schedule its own --out")
@@ -126,7 +143,8 @@ def add(name: str = typer.Argument(..., help="A name for the schedule: letters, 
     next_due = due_after(schedule.cron, schedule.zone, utc_now())
     print(f"{'changed' if old else 'added'} {name}: daily at {schedule.at} {schedule.tz}, "
           f"next {_local(next_due.instant, schedule)}")
-    print(f"  articles from {schedule.inbox}\n  briefings to {schedule.out}\n  config {config_path}")
+    fetched = f"\n  fetches {', '.join(schedule.sources)} into the inbox first" if schedule.sources else ""
+    print(f"  articles from {schedule.inbox}{fetched}\n  briefings to {schedule.out}\n  config {config_path}")
     if smtp_missing:
         print("  set the mail server before then: summarize schedule smtp --host … --from …")
 
@@ -148,6 +166,7 @@ def list_schedules(config: Optional[Path] = ConfigOption, db: Optional[Path] = D
             last = log.runs(name, limit=1)
             last_text = f"{last[0].briefing_date} {last[0].status}" if last else "never run"
             mail = f"  mail to {', '.join(s.email_to)}" if s.email_to else ""
+            mail += f"  fetches {', '.join(s.sources)}" if s.sources else ""
             print(f"{name:<16} {s.at} {s.tz:<20} next {_local(due_after(s.cron, s.zone, now).instant, s)}"
                   f"   last {last_text}\n{'':<16} {s.inbox} → {s.out}{mail}")
 

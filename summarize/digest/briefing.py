@@ -9,11 +9,14 @@ summarized" with its reason.
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import TYPE_CHECKING, Callable, Sequence
 
 from summarize.clean.cleaner import clean_inputs
+from summarize.clean.metadata import derive_title
+from summarize.digest.headlines import best_headline, is_headline_like
+from summarize.digest.language import briefing_language, differing_figures, in_language
 from summarize.digest.settings import DigestSettings
 from summarize.digest.stored import as_rerun, briefing_key, is_reusable
 from summarize.ground.answer import check_tldr, merge_entities
@@ -70,16 +73,30 @@ def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestS
     if key is not None and (stored := briefings.get_briefing(key)) is not None:
         return as_rerun(Briefing.model_validate_json(stored))
     cleaned, ignored = select_day(clean_inputs(inputs, today=today), settings.day)
-    summaries = summarize_all(cleaned, caller, settings.tldr, concurrency=settings.concurrency, on_done=on_article)
-    briefing = build_briefing(cleaned, summaries, caller, settings)
+    language = briefing_language(cleaned, settings.tldr.language)
+    # A version that writes writes every TLDR in the briefing's language; an
+    # extract stays in its article's, and its story is translated if need be.
+    tldr = replace(settings.tldr, language=None if settings.extractive else language)
+    # A --batch run (llm/batch.py) repeats each stage until the Batch API
+    # jobs it waits for have answered: the TLDRs, then the story merges.
+    batch = getattr(caller, "batch", None)
+    settle = batch.settle if batch is not None else _at_once
+    summaries = settle(lambda: summarize_all(cleaned, caller, tldr, concurrency=settings.concurrency,
+                                             on_done=on_article))
+    briefing = settle(lambda: build_briefing(cleaned, summaries, caller, settings, language=language))
     briefing.ignored = ignored
     if key is not None and is_reusable(briefing, cleaned):
         briefings.put_briefing(key, briefing.model_dump_json())
     return briefing
 
 
+def _at_once(stage):
+    """A live run's stage: once."""
+    return stage()
+
+
 def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary], caller: StructuredCaller,
-                   settings: DigestSettings) -> Briefing:
+                   settings: DigestSettings, *, language: str | None = None) -> Briefing:
     usage = Usage()
     for summary in summaries:
         usage = usage.add(summary.usage)
@@ -90,18 +107,23 @@ def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary
     groups = group_members(members, settings.window_days)
     story_usages = [Usage() for _ in groups]
 
+    language = language or briefing_language(cleaned, settings.tldr.language)
+
     def story_of(i: int) -> Story:
-        return make_story(groups[i], caller, settings.story_prompt, settings.tldr.language, story_usages[i])
+        return make_story(groups[i], caller, settings.story_prompt, language, story_usages[i],
+                          extractive=settings.extractive, translate=settings.translate_prompt)
 
     # The merge calls are independent of each other: like the TLDR calls, up
     # to `concurrency` run at once (one after the other on a one-slot server).
     workers = max(1, min(settings.concurrency, caller.backend.slots, len(groups)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         stories = list(pool.map(story_of, range(len(groups))))
-    for story_usage in story_usages:
+    for story, story_usage in zip(stories, story_usages):
         usage = usage.add(story_usage)
         if story_usage.calls or story_usage.cached:
-            prompts.append(settings.story_prompt.ref)
+            translated = settings.extractive and settings.translate_prompt is not None \
+                and any(s.translated for s in story.sources)
+            prompts.append(settings.translate_prompt.ref if translated else settings.story_prompt.ref)
     dates = [m.article.published for m in members if m.article.published]
     return Briefing(
         date=settings.day.isoformat() if settings.day else (max(dates) if dates else None),
@@ -110,6 +132,7 @@ def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary
         usage=usage,
         prompts=sorted(set(prompts)),
         model=caller.backend.model,
+        language=language,
     )
 
 
@@ -119,7 +142,7 @@ def cluster_item(member: Member) -> ClusterItem:
     )
 
     return ClusterItem(key=member.article.path, published=member.article.published,
-                       title=member.article.title or "", text=member.article.text,
+                       title=member.article.title or "", text=member.article.full_text(),
                        entities=[e.name for e in member.summary.entities],
                        entity_types={e.name: e.type for e in member.summary.entities})
 
@@ -145,9 +168,10 @@ def story_id(group: list[Member]) -> str:
     return "s-" + stable_hash(sorted(m.article.path for m in group))[:10]
 
 
-def source_of(member: Member) -> StorySource:
+def source_of(member: Member, translated: bool = False) -> StorySource:
     return StorySource(path=member.article.path, source=member.article.source, title=member.article.title,
-                       published=member.article.published)
+                       published=member.article.published, url=member.article.url,
+                       language=member.article.language, translated=translated)
 
 
 def reports_for_merge(group: list[Member]) -> str:
@@ -161,31 +185,87 @@ def reports_for_merge(group: list[Member]) -> str:
     return "\n\n".join(blocks)
 
 
+def first_headline(group: list[Member], newest: Member) -> str:
+    """The story's headline when no real headline and no merge call gives
+    one: the newest report's title, another report's when that page showed
+    none, unless it is a caption, teaser or byline; else the opening of the TLDR."""
+    for member in [newest, *group]:
+        if is_headline_like(member.summary.title):
+            return member.summary.title
+    return derive_title(newest.summary.tldr or "") or newest.article.path
+
+
 def make_story(group: list[Member], caller: StructuredCaller, prompt: Prompt, language: str | None,
-               usage: Usage) -> Story:
+               usage: Usage, *, extractive: bool = False, translate: Prompt | None = None) -> Story:
+    """One story in `language` (the newest report's when None). Its text comes
+    from the reports in that language: for a version that writes, every
+    report, whose TLDR was written in it; for an extract, the reports that are
+    in it, else one report's sentences translated (`translate`)."""
     newest = max(group, key=lambda m: m.article.published or "")
-    story = Story(
-        id=story_id(group), headline=newest.summary.title or newest.article.path, tldr=newest.summary.tldr or "",
-        entities=merge_entities([m.summary.entities for m in group]),
-        sources=[source_of(m) for m in group], flags=list(newest.summary.flags),
-        ungrounded=sorted({name for m in group for name in m.summary.ungrounded}),
-    )
-    if len({m.summary.tldr for m in group}) == 1:
-        return story  # one article, or identical copies of it
-    source_text = "\n\n".join(m.article.text for m in group)
     lang = language or newest.article.language or "de"
+    same = [m for m in group if in_language(m.article, lang)]
+    writers = group if not extractive else same or [newest]
+    lead = max(writers, key=lambda m: m.article.published or "")
+    foreign = extractive and not same
+    story = Story(
+        id=story_id(group), headline=first_headline(writers, lead), tldr=lead.summary.tldr or "",
+        entities=merge_entities([m.summary.entities for m in group]),
+        sources=[source_of(m, translated=m in writers and not in_language(m.article, lang)) for m in group],
+        flags=list(lead.summary.flags), ungrounded=sorted({name for m in group for name in m.summary.ungrounded}),
+        language=lang,
+    )
+    source_text = "\n\n".join(m.article.full_text() for m in group)
+    real = best_headline([m.article for m in same], story.entities, lang)
+    if foreign:
+        return _translated(story, lead, caller, translate, lang, source_text, usage)
+    if len({m.summary.tldr for m in writers}) == 1:
+        story.headline = real or story.headline
+        return story  # one article, or identical copies of it
+    variables = {"article": reports_for_merge(writers), "language": language_name(lang)}
+    if prompt.uses("figures"):
+        variables["figures"] = differing_figures(
+            [(m.summary.source or "", _merge_view(m), m.article.full_text()) for m in writers]) or "none"
     try:
-        answer = caller.ask(prompt, {"article": reports_for_merge(group), "language": language_name(lang)},
-                            usage, grounded_content_check(source_text))
+        answer = caller.ask(prompt, variables, usage, grounded_content_check(source_text))
     except (AnswerError, LLMError) as exc:
         story.flags.append("merge_failed")
         story.tldr = f"{story.tldr} (merged summary unavailable: {exc})"
         return story
     outlets = [m.summary.source for m in group if m.summary.source]
-    story.headline = without_outlet_prefix(answer.headline, outlets) or story.headline
+    story.headline = real or without_outlet_prefix(answer.headline, outlets) or story.headline
     repaired = repair_tldr(without_outlet_prefix(answer.tldr, outlets), source_text)
     story.tldr, story.dropped_sentences = repaired.text, repaired.dropped
     story.flags = check_tldr(story.tldr, source_text, max_words=prompt.max_words).flags
+    return story
+
+
+def _merge_view(member: Member) -> str:
+    return " ".join([member.summary.tldr or "", *member.summary.key_facts])
+
+
+def _translated(story: Story, lead: Member, caller: StructuredCaller, translate: Prompt | None, language: str,
+                source_text: str, usage: Usage) -> Story:
+    """The story with the lead report's headline and chosen sentences in
+    `language`; untranslated and flagged when that fails."""
+    if translate is None:
+        story.flags.append("not_translated")
+        return story
+    headline = lead.article.title if is_headline_like(lead.article.title) else story.headline
+    text = f"Headline: {headline}\nSummary: {lead.summary.tldr or ''}"
+    # No content check: a translation shares only names and numbers with its
+    # source, and what it translates is the article's own checked sentences.
+    try:
+        answer = caller.ask(translate, {"article": text, "language": language_name(language)}, usage)
+    except (AnswerError, LLMError):
+        story.flags.append("not_translated")
+        return story
+    for source in story.sources:
+        source.translated = source.path == lead.article.path
+    repaired = repair_tldr(answer.tldr, source_text)
+    story.headline = answer.headline.strip() or story.headline
+    story.tldr, story.dropped_sentences = repaired.text, repaired.dropped
+    story.flags = [f for f in check_tldr(story.tldr, source_text, max_words=translate.max_words).flags
+                   if f != "copied"]
     return story
 
 

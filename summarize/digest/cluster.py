@@ -4,10 +4,15 @@ Two questions, answered separately:
 
 * `find_duplicates`: which articles are (nearly) the same text, e.g. one
   agency report republished by several sites. Jaccard similarity of word
-  shingle sets, computed for every pair at once.
+  shingle sets.
 * `cluster_stories`: which articles report the same real-world event, even in
   different words. Text similarity (TF-IDF cosine), shared entities and the
   articles' own dates, joined by average-link agglomerative clustering.
+
+A day's pile of up to DENSE_LIMIT articles is compared pair by pair at
+once; a larger one only where pairs can matter (shared rare shingles; pairs
+close enough to join, within the date window), with the same result and
+memory that grows with the articles, not with their square.
 
 Everything here is a pure function of its input; no I/O.
 """
@@ -16,8 +21,10 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import Counter
 from collections.abc import Sequence
 from datetime import date
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -26,12 +33,17 @@ from scipy.sparse import csr_matrix
 
 from summarize.digest.vectors import (
     average_linkage,
+    component_members,
     connected_labels,
-    cosine,
+    cosine_block,
     csr_rows,
+    jaccard_pairs,
+    row_dots,
     smooth_idf,
     sparse_row,
     sublinear_weights,
+    weighted_unit_rows,
+    window_blocks,
 )
 from summarize.ground.lexicon import alias_group, alias_key, alias_variants, lemmatize
 from summarize.text.normalize import content_words, fold
@@ -88,6 +100,13 @@ JOIN_THRESHOLD = 0.22
 # An undated article has no date gate to keep it from a same-topic story of
 # another day, so it must be this much more similar to join.
 UNDATED_MARGIN = 0.04
+
+# Up to this many articles every pair is compared at once (n × n matrices);
+# a larger pile is compared in blocks and only the pairs close enough to
+# join are kept (`_blocked_stories`), with the same result.
+DENSE_LIMIT = 600
+# Entries of one dense block of pairs (8 bytes each).
+BLOCK_ENTRIES = 1 << 18
 
 
 # --- text normalisation ---------------------------------------------------------
@@ -181,8 +200,9 @@ _SHINGLE_BUCKETS = 2**20
 
 
 def _shingle_buckets(text: str) -> np.ndarray:
+    # int32: a bucket number fits, and a large pile keeps every article's set.
     return np.unique(np.fromiter((zlib.crc32(shingle.encode()) % _SHINGLE_BUCKETS for shingle in _shingles(text)),
-                                 dtype=np.int64))
+                                 dtype=np.int32))
 
 
 def shingle_jaccard(items: Sequence[ClusterItem]) -> csr_matrix:
@@ -214,8 +234,12 @@ def find_duplicates(items: Sequence[ClusterItem], threshold: float = DUPLICATE_T
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
     if not items:
         return []
-    similar = shingle_jaccard(items).tocoo()
-    pairs = [(int(a), int(b)) for a, b, value in zip(similar.row, similar.col, similar.data) if value >= threshold]
+    if len(items) > DENSE_LIMIT:
+        first, second, _ = jaccard_pairs([_shingle_buckets(item.text) for item in items], threshold)
+        pairs = list(zip(first.tolist(), second.tolist()))
+    else:
+        similar = shingle_jaccard(items).tocoo()
+        pairs = [(int(a), int(b)) for a, b, value in zip(similar.row, similar.col, similar.data) if value >= threshold]
     labels = connected_labels(len(items), pairs)
     return [group for group in _groups_from_labels(labels) if len(group) > 1]
 
@@ -223,21 +247,20 @@ def find_duplicates(items: Sequence[ClusterItem], threshold: float = DUPLICATE_T
 # --- stories --------------------------------------------------------------------
 
 
-def _text_similarity(items: Sequence[ClusterItem]) -> np.ndarray:
+def _text_vectors(items: Sequence[ClusterItem]) -> tuple[csr_matrix, csr_matrix] | None:
+    """Unit TF-IDF rows of the leads and of the full texts; None when the
+    whole pile has not a single content word."""
     # One vocabulary and IDF from the full texts, so the short leads are
     # weighted by how common a word is in the whole day's pile.
     vocabulary: dict[str, int] = {}
     full_rows = [sparse_row(sublinear_weights(content_terms(_full(item))), vocabulary, grow=True) for item in items]
-    if not vocabulary:  # not a single content word in the whole pile
-        return np.zeros((len(items), len(items)))
+    if not vocabulary:
+        return None
     lead_rows = [sparse_row(sublinear_weights(content_terms(_lead(item))), vocabulary, grow=False) for item in items]
     full = csr_rows(full_rows, len(vocabulary))
+    del full_rows, vocabulary
     idf = smooth_idf(full)
-    lead = csr_rows(lead_rows, len(vocabulary))
-    similarity = cosine(lead.multiply(idf[None, :]))
-    similarity *= LEAD_WEIGHT
-    similarity += BODY_WEIGHT * cosine(full.multiply(idf[None, :]))
-    return similarity
+    return weighted_unit_rows(csr_rows(lead_rows, full.shape[1]), idf), weighted_unit_rows(full, idf)
 
 
 # An entity named in the lead is what the report is about; one named only
@@ -283,18 +306,28 @@ def entity_mentions(items: Sequence[ClusterItem]) -> list[dict[str, float]]:
                 key = entity_key(name)
                 spellings.setdefault(key, set()).update(stems)
                 weight.setdefault(key, TYPE_WEIGHTS.get(item.entity_types.get(name, ""), 1.0))
-    # Each spelling is looked up only in the articles that have its first
-    # stem, not in every article of the day.
-    by_first_stem: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
-    for key, variants in spellings.items():
-        for variant in variants:
-            by_first_stem.setdefault(variant[0], []).append((key, variant))
-    mentions: list[dict[str, float]] = []
+    # Each spelling is looked up only in the articles that have its rarest
+    # stem (the fewest articles), not in every article of the day: looked up
+    # by a common first word ("Präsident …"), every article would meet a
+    # share of all the day's names, and the work would grow with n².
+    name_stems = {part for variants in spellings.values() for variant in variants for part in variant}
+    texts: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+    frequency: Counter[str] = Counter()
     for item in items:
-        lead, whole = set(content_words(_lead(item))), set(content_words(_full(item)))
+        whole = name_stems.intersection(content_words(_full(item)))
+        texts.append((tuple(name_stems.intersection(content_words(_lead(item)))), tuple(whole)))
+        frequency.update(whole)
+    by_rarest: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+    for key, variants in spellings.items():
+        for variant in sorted(variants):
+            rarest = min(variant, key=lambda part: (frequency[part], part))
+            by_rarest.setdefault(rarest, []).append((key, variant))
+    mentions: list[dict[str, float]] = []
+    for item, (lead_stems, whole_stems) in zip(items, texts):
+        lead, whole = set(lead_stems), set(whole_stems)
         found: dict[str, float] = {}
-        for stem in whole & by_first_stem.keys():
-            for key, variant in by_first_stem[stem]:
+        for stem in sorted(whole & by_rarest.keys()):
+            for key, variant in by_rarest[stem]:
                 if all(part in lead for part in variant):
                     found[key] = LEAD_MENTION * weight[key]
                 elif key not in found and all(part in whole for part in variant):
@@ -305,35 +338,80 @@ def entity_mentions(items: Sequence[ClusterItem]) -> list[dict[str, float]]:
     return mentions
 
 
-def _entity_similarity(mentions: Sequence[dict[str, float]]) -> np.ndarray:
+def _entity_vectors(mentions: Sequence[dict[str, float]]) -> csr_matrix:
     # Cosine of IDF-weighted mention vectors, a Jaccard-like overlap in which
     # sharing a name every article has (the country of the day) counts little
     # and sharing a rare one (the city of the talks) counts much.
     vocabulary: dict[str, int] = {}
     rows = [sparse_row(found, vocabulary, grow=True) for found in mentions]
     matrix = csr_rows(rows, len(vocabulary))
-    return cosine(matrix.multiply(smooth_idf(matrix)[None, :]))
+    return weighted_unit_rows(matrix, smooth_idf(matrix))
+
+
+@dataclass
+class StoryVectors:
+    """Every item's unit rows (lead, full text, entity mentions), from which
+    any block of `story_similarity` is computed."""
+
+    text: tuple[csr_matrix, csr_matrix] | None  # None: not one content word in the pile
+    entities: csr_matrix | None  # None: no item names an entity
+    has_entities: np.ndarray
+
+
+def story_vectors(items: Sequence[ClusterItem]) -> StoryVectors:
+    text = _text_vectors(items)
+    mentions = entity_mentions(items)
+    has_entities = np.array([bool(found) for found in mentions], dtype=bool)
+    return StoryVectors(text, _entity_vectors(mentions) if has_entities.any() else None, has_entities)
+
+
+def _combined(lead: np.ndarray, full: np.ndarray | float, entity: np.ndarray | None,
+              both_named: np.ndarray) -> np.ndarray:
+    """The story similarity from its parts, for arrays of any one shape."""
+    similarity = LEAD_WEIGHT * lead + BODY_WEIGHT * full
+    if entity is None:
+        return similarity / (LEAD_WEIGHT + BODY_WEIGHT)
+    # Missing entities (a failed extraction) are no evidence against a
+    # match: such pairs are judged on the text alone, on the same scale.
+    return np.where(both_named, similarity + ENTITY_WEIGHT * entity, similarity / (LEAD_WEIGHT + BODY_WEIGHT))
+
+
+def similarity_block(vectors: StoryVectors, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+    """`story_similarity` of the items `rows` against the items `cols`."""
+    lead = full = np.zeros((len(rows), len(cols)))
+    if vectors.text is not None:
+        lead, full = (cosine_block(unit, rows, cols) for unit in vectors.text)
+    entity = cosine_block(vectors.entities, rows, cols) if vectors.entities is not None else None
+    has = vectors.has_entities
+    return _combined(lead, full, entity, has[rows][:, None] & has[cols][None, :])
 
 
 def story_similarity(items: Sequence[ClusterItem]) -> np.ndarray:
     """Pairwise similarity of items in 0..1, before any date rule."""
-    # Built in place: a day's pile of n articles needs n × n matrices, and
-    # each temporary copy would cost as much as the rest of the digest.
-    similarity = _text_similarity(items)
-    mentions = entity_mentions(items)
-    has_entities = np.array([bool(found) for found in mentions])
-    if not has_entities.any():
-        similarity /= LEAD_WEIGHT + BODY_WEIGHT
-        return similarity
-    entity = _entity_similarity(mentions)
-    # Missing entities (a failed extraction) are no evidence against a
-    # match: such pairs are judged on the text alone, on the same scale.
-    text_only = ~(has_entities[:, None] & has_entities[None, :])
-    similarity[text_only] /= LEAD_WEIGHT + BODY_WEIGHT
-    entity[text_only] = 0.0
-    entity *= ENTITY_WEIGHT
-    similarity += entity
-    return similarity
+    everything = np.arange(len(items))
+    return similarity_block(story_vectors(items), everything, everything)
+
+
+def _dates(items: Sequence[ClusterItem]) -> tuple[np.ndarray, np.ndarray]:
+    undated = np.array([item.published is None for item in items], dtype=bool)
+    days = np.array([item.published.toordinal() if item.published else 0 for item in items], dtype=np.int64)
+    return days, undated
+
+
+def _story_distance(similarity: np.ndarray, days: np.ndarray, undated: np.ndarray, count: int,
+                    window_days: int) -> np.ndarray:
+    """The linkage's distances, in place of a square block of similarities."""
+    distance = similarity
+    np.clip(distance, 0.0, 1.0, out=distance)
+    np.subtract(1.0, distance, out=distance)
+    distance[undated[:, None] | undated[None, :]] += UNDATED_MARGIN
+    # Any mean over at most count**2 / 4 cross pairs that includes one of
+    # these stays far above the threshold: a hard gate, not a penalty.
+    too_far = np.abs(days[:, None] - days[None, :]) > window_days
+    too_far[undated, :] = too_far[:, undated] = False
+    distance[too_far] = 4.0 * count * count
+    np.fill_diagonal(distance, 0.0)
+    return distance
 
 
 def cluster_stories(items: Sequence[ClusterItem], *, window_days: int = 1) -> list[list[int]]:
@@ -352,18 +430,71 @@ def cluster_stories(items: Sequence[ClusterItem], *, window_days: int = 1) -> li
     count = len(items)
     if count < 2:
         return [[0]] if count else []
-
-    distance = story_similarity(items)
-    np.clip(distance, 0.0, 1.0, out=distance)
-    np.subtract(1.0, distance, out=distance)
-    undated = np.array([item.published is None for item in items])
-    distance[undated[:, None] | undated[None, :]] += UNDATED_MARGIN
-    # Any mean over at most count**2 / 4 cross pairs that includes one of
-    # these stays far above the threshold: a hard gate, not a penalty.
-    days = np.array([item.published.toordinal() if item.published else 0 for item in items])
-    too_far = np.abs(days[:, None] - days[None, :]) > window_days
-    too_far[undated, :] = too_far[:, undated] = False
-    distance[too_far] = 4.0 * count * count
-    np.fill_diagonal(distance, 0.0)
-
+    if count > DENSE_LIMIT:
+        return _blocked_stories(items, window_days)
+    days, undated = _dates(items)
+    distance = _story_distance(story_similarity(items), days, undated, count, window_days)
     return _groups_from_labels(average_linkage(distance, 1.0 - JOIN_THRESHOLD))
+
+
+# Pairs this little below the join threshold are kept as candidates too: a
+# candidate too many only makes a component larger, one too few would split it.
+_EDGE_TOLERANCE = 1e-9
+
+
+def _close_pairs(vectors: StoryVectors, rows: np.ndarray, cols: np.ndarray, wanted: np.ndarray,
+                 undated: np.ndarray, transposed: dict[str, csr_matrix]) -> tuple[np.ndarray, np.ndarray]:
+    """The pairs (row, col) among `wanted` of the block similar enough to join.
+
+    The full-text cosine, the costly product, is at most 1: the lead and
+    entity cosines bound each pair's similarity from above, and the full
+    texts are compared only for the pairs that bound does not rule out."""
+    r, c = np.nonzero(wanted)
+    if not len(r):
+        return r, c
+    lead = (cosine_block(vectors.text[0], rows, cols, transposed["lead"])[r, c] if vectors.text is not None
+            else np.zeros(len(r)))
+    entity = (cosine_block(vectors.entities, rows, cols, transposed["entities"])[r, c]
+              if vectors.entities is not None else None)
+    both_named = vectors.has_entities[rows[r]] & vectors.has_entities[cols[c]]
+    either_undated = undated[rows[r]] | undated[cols[c]]
+    needed = JOIN_THRESHOLD + np.where(either_undated, UNDATED_MARGIN, 0.0) - _EDGE_TOLERANCE
+    full = 1.0 if vectors.text is not None else 0.0
+    maybe = _combined(lead, full, entity, both_named) > needed
+    r, c, lead, needed, both_named = r[maybe], c[maybe], lead[maybe], needed[maybe], both_named[maybe]
+    entity = entity[maybe] if entity is not None else None
+    if vectors.text is not None and len(r):
+        full = row_dots(vectors.text[1], rows[r], cols[c])
+    close = _combined(lead, full, entity, both_named) > needed
+    return rows[r[close]], cols[c[close]]
+
+
+def _blocked_stories(items: Sequence[ClusterItem], window_days: int) -> list[list[int]]:
+    """`cluster_stories` without an n × n matrix.
+
+    Two groups merge only when some pair across them is closer than the
+    threshold, so every story lies within one connected component of the
+    graph of such pairs, and average linkage on each component alone (its
+    own dense matrix of the very same numbers) makes the same stories as on
+    the whole pile. The pairs are found block by block, each row against
+    the later items of its date window and the undated ones.
+    """
+    count = len(items)
+    vectors = story_vectors(items)
+    days, undated = _dates(items)
+    transposed = {"lead": vectors.text[0].T.tocsr() if vectors.text is not None else None,
+                  "entities": vectors.entities.T.tocsr() if vectors.entities is not None else None}
+    firsts, seconds = [], []
+    for rows, cols, wanted in window_blocks(days, undated, window_days, BLOCK_ENTRIES):
+        first, second = _close_pairs(vectors, rows, cols, wanted, undated, transposed)
+        firsts.append(first)
+        seconds.append(second)
+    del transposed
+    stories = np.arange(count)  # a story number per item; singletons keep their own
+    for members in component_members(count, np.concatenate(firsts), np.concatenate(seconds)):
+        distance = _story_distance(similarity_block(vectors, members, members), days[members], undated[members],
+                                   count, window_days)
+        _, first, inverse = np.unique(average_linkage(distance, 1.0 - JOIN_THRESHOLD), return_index=True,
+                                      return_inverse=True)
+        stories[members] = members[first][inverse]  # numbered by a member: unique across components
+    return _groups_from_labels(stories.tolist())

@@ -53,7 +53,8 @@ def briefing_key(inputs: Sequence[RawInput], settings: DigestSettings, model: st
     if fingerprint is None:
         return None
     tldr = settings.tldr
-    prompts = [(p.ref, p.content_hash) for p in (tldr.prompt, tldr.reduce_prompt, settings.story_prompt)]
+    prompts = [(p.ref, p.content_hash) for p in (tldr.prompt, tldr.reduce_prompt, settings.story_prompt,
+                                                  settings.translate_prompt) if p is not None]
     return stable_hash(code_version(), model, prompts, tldr.language, settings.day, settings.window_days,
                        max_bytes, today, fingerprint)
 
@@ -63,7 +64,7 @@ def is_reusable(briefing: Briefing, cleaned: list[CleanedArticle]) -> bool:
     the same bytes would repeat, and every merge call succeeded."""
     input_failures = {a.path for a in cleaned if not a.ok}
     return (all(f.path in input_failures for f in briefing.not_summarized)
-            and not any("merge_failed" in s.flags for s in briefing.stories))
+            and not any(flag in s.flags for s in briefing.stories for flag in ("merge_failed", "not_translated")))
 
 
 def as_rerun(briefing: Briefing) -> Briefing:

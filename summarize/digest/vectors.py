@@ -8,7 +8,7 @@ scaled to unit length, so that the product of two rows is their cosine.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
 from scipy.cluster.hierarchy import fcluster, linkage
@@ -24,7 +24,7 @@ Row = tuple[np.ndarray, np.ndarray]  # column numbers, values
 def csr_rows(rows: Sequence[Row], width: int) -> csr_matrix:
     """The rows stacked into one sparse matrix of `width` columns."""
     indptr = np.cumsum([0] + [len(columns) for columns, _ in rows])
-    indices = np.concatenate([columns for columns, _ in rows]) if rows else np.zeros(0, dtype=np.int64)
+    indices = np.concatenate([columns for columns, _ in rows]) if rows else np.zeros(0, dtype=np.int32)
     data = np.concatenate([values for _, values in rows]) if rows else np.zeros(0)
     return csr_matrix((data, indices, indptr), shape=(len(rows), width))
 
@@ -38,7 +38,7 @@ def sparse_row(weights: Mapping[str, float], vocabulary: dict[str, int], *, grow
         if column is not None:
             columns.append(column)
             values.append(value)
-    return np.array(columns, dtype=np.int64), np.array(values, dtype=np.float64)
+    return np.array(columns, dtype=np.int32), np.array(values, dtype=np.float64)
 
 
 def smooth_idf(matrix: csr_matrix) -> np.ndarray:
@@ -50,11 +50,6 @@ def _unit_rows(matrix: csr_matrix) -> csr_matrix:
     norms = np.sqrt(np.asarray(matrix.multiply(matrix).sum(axis=1)).ravel())
     scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
     return csr_matrix(matrix.multiply(scale[:, None]))
-
-
-def cosine(matrix: csr_matrix) -> np.ndarray:
-    unit = _unit_rows(matrix)
-    return (unit @ unit.T).toarray()
 
 
 def sublinear_weights(terms: list[str]) -> dict[str, float]:
@@ -78,3 +73,122 @@ def average_linkage(distance: np.ndarray, threshold: float) -> list[int]:
         return list(range(len(distance)))
     merges = linkage(squareform(distance, checks=False), method="average")
     return fcluster(merges, np.nextafter(threshold, -np.inf), criterion="distance").tolist()
+
+
+def weighted_unit_rows(matrix: csr_matrix, weights: np.ndarray) -> csr_matrix:
+    """`matrix` with every column scaled by its weight and every row then to
+    unit length, so that the product of two rows is their cosine. In place:
+    a large pile's matrix is not copied for each step."""
+    matrix.data *= weights[matrix.indices]
+    owners = np.repeat(np.arange(matrix.shape[0]), np.diff(matrix.indptr))
+    norms = np.sqrt(np.bincount(owners, weights=matrix.data * matrix.data, minlength=matrix.shape[0]))
+    scale = np.divide(1.0, norms, out=np.zeros_like(norms), where=norms > 0)
+    matrix.data *= scale[owners]
+    return matrix
+
+
+def cosine_block(unit: csr_matrix, rows: np.ndarray, cols: np.ndarray,
+                 transposed: csr_matrix | None = None) -> np.ndarray:
+    """The cosines of `rows` against `cols` of unit rows, dense. Each entry is
+    summed over the terms of its row in their stored order, as in the product
+    of the whole matrix, so a block holds exactly the numbers the n × n matrix
+    would. `transposed` (unit.T as CSR, made once) spares many blocks that
+    reach over most of the columns the transposition of their columns."""
+    if transposed is not None and 2 * len(cols) > unit.shape[0]:
+        return (unit[rows] @ transposed).toarray()[:, cols]
+    return (unit[rows] @ unit[cols].T).toarray()
+
+
+def row_dots(unit: csr_matrix, first: np.ndarray, second: np.ndarray, chunk: int = 4096) -> np.ndarray:
+    """The product of rows first[k] and second[k], for each k."""
+    out = np.empty(len(first))
+    for start in range(0, len(first), chunk):
+        part = slice(start, start + chunk)
+        out[part] = np.asarray(unit[first[part]].multiply(unit[second[part]]).sum(axis=1)).ravel()
+    return out
+
+
+def component_members(count: int, rows: np.ndarray, cols: np.ndarray) -> Iterator[np.ndarray]:
+    """The items (sorted) of each connected component of more than one item
+    of the graph with edges rows[k]–cols[k]."""
+    graph = coo_matrix((np.ones(len(rows), dtype=np.int8), (rows, cols)), shape=(count, count))
+    labels = connected_components(graph, directed=False)[1]
+    by_component = np.argsort(labels, kind="stable")
+    for members in np.split(by_component, np.flatnonzero(np.diff(labels[by_component])) + 1):
+        if len(members) > 1:
+            yield np.sort(members)
+
+
+def window_blocks(days: np.ndarray, undated: np.ndarray, window_days: int,
+                  entries: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """Every pair of items at most `window_days` apart (or one of them
+    undated) once, in blocks of about `entries` pairs: (rows, cols, wanted),
+    `wanted` marking the pairs of the block that are such pairs."""
+    count = len(days)
+    # Dated items by day, then the undated: a row's partners within the
+    # window are a run of positions after it, plus every undated item.
+    order = np.lexsort((np.arange(count), days, undated))
+    dated = int(count - undated.sum())
+    sorted_days = days[order[:dated]]
+    step = max(1, entries // max(1, count))
+    for start in range(0, count, step):
+        stop = min(count, start + step)
+        if stop > dated:  # undated rows meet every later item
+            positions = np.arange(start, count)
+        else:
+            last = int(np.searchsorted(sorted_days, sorted_days[stop - 1] + window_days, side="right"))
+            positions = np.concatenate([np.arange(start, last), np.arange(max(last, dated), count)])
+        rows, cols = order[start:stop], order[positions]
+        wanted = np.arange(start, stop)[:, None] < positions[None, :]
+        wanted &= (undated[rows][:, None] | undated[cols][None, :]
+                   | (np.abs(days[rows][:, None] - days[cols][None, :]) <= window_days))
+        yield rows, cols, wanted
+
+
+def jaccard_pairs(sets: Sequence[np.ndarray], threshold: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every pair i < j of sets (sorted, distinct, small non-negative integers)
+    with Jaccard similarity >= `threshold`, and that similarity: the numbers
+    an all-pairs product gives, found without comparing every pair.
+
+    Prefix filtering: with the elements of each set ordered rarest first, two
+    sets that reach `threshold` share an element among the first
+    |s| - ceil(threshold |s|) + 1 of either; only pairs that do are compared.
+    Near copies share their rarest elements (names, numbers), so candidates
+    are few where an all-pairs product would meet every pair that shares a
+    common phrase.
+    """
+    empty = np.zeros(0, dtype=np.int64)
+    sizes = np.array([len(s) for s in sets], dtype=np.int64)
+    if not sizes.any():
+        return empty, empty, np.zeros(0)
+    frequency = np.zeros(max(int(s.max()) for s in sets if len(s)) + 1, dtype=np.int64)
+    for elements in sets:
+        frequency[elements] += 1  # distinct elements: one count per set
+    # One more element than the bound needs: the product threshold * size is
+    # rounded, and a longer prefix only adds candidates.
+    lengths = sizes - np.ceil(threshold * sizes).astype(np.int64) + 2
+    prefixes = [elements[np.lexsort((elements, frequency[elements]))[:length]]
+                for elements, length in zip(sets, lengths)]
+    owners = np.repeat(np.arange(len(sets)), [len(prefix) for prefix in prefixes])
+    elements = np.concatenate(prefixes)
+    del prefixes
+    order = np.lexsort((owners, elements))
+    owners, elements = owners[order], elements[order]
+    bounds = np.flatnonzero(np.diff(elements)) + 1
+    starts, ends = np.concatenate([[0], bounds]), np.concatenate([bounds, [len(elements)]])
+    firsts, seconds = [], []
+    for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
+        group = owners[start:end]
+        a, b = np.triu_indices(len(group), k=1)
+        firsts.append(group[a])
+        seconds.append(group[b])
+    if not firsts:
+        return empty, empty, np.zeros(0)
+    pairs = np.unique(np.stack([np.concatenate(firsts), np.concatenate(seconds)], axis=1), axis=0)
+    first, second = pairs[:, 0], pairs[:, 1]
+    shared = np.array([len(np.intersect1d(sets[a], sets[b], assume_unique=True)) for a, b in pairs],
+                      dtype=np.float64)
+    union = sizes[first].astype(np.float64) + sizes[second].astype(np.float64) - shared
+    similarity = shared / union
+    keep = similarity >= threshold
+    return first[keep], second[keep], similarity[keep]

@@ -1,7 +1,8 @@
 """Scoring cleaned text against gold articles.
 
 `body_scores` compares word tokens as multisets, so order and paragraph breaks
-do not matter but every dropped or extra word does. `boilerplate_left` counts
+do not matter but every dropped or extra word does; the gold body's headline
+line is left out (`body_without_title`), since cleaned text has it in `title`. `boilerplate_left` counts
 gold boilerplate lines still present: short lines must stand as a line of
 their own to count (a menu item "Politik" may well occur inside a sentence),
 longer ones count wherever they occur.
@@ -34,6 +35,15 @@ def body_scores(clean_text: str, gold_body: str) -> tuple[float, float, float]:
     recall = overlap / sum(want.values()) if want else 1.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return precision, recall, f1
+
+
+def body_without_title(body: str, title: str | None) -> str:
+    """A gold body without its leading headline line: the cleaner gives the
+    headline as `title` and the rest as `text`."""
+    first, _, rest = body.lstrip().partition("\n")
+    if title and same_title(first, title):
+        return rest.strip()
+    return body
 
 
 def _squash(text: str) -> str:
@@ -74,9 +84,16 @@ def same_source(got: str | None, want: str | None) -> bool:
     return _source_key(got) == _source_key(want)
 
 
-def load_gold(path: str | Path) -> list[dict]:
+SPLITS = ("all", "tuned", "dev", "test")
+
+
+def load_gold(path: str | Path, split: str = "all") -> list[dict]:
+    """The gold lines, or those of one split: `tuned` (the articles the
+    pipeline was built on), `dev` (real pages to tune on) or `test` (real
+    pages kept for judging)."""
     with open(path, encoding="utf-8") as handle:
-        return [json.loads(line) for line in handle if line.strip()]
+        rows = [json.loads(line) for line in handle if line.strip()]
+    return rows if split == "all" else [row for row in rows if row.get("split", "tuned") == split]
 
 
 def resolve(gold_path: Path, article_path: str) -> Path:
@@ -87,15 +104,15 @@ def resolve(gold_path: Path, article_path: str) -> Path:
     return gold_path.resolve().parent.parent / article_path
 
 
-def score_gold(gold_path: str | Path) -> list[dict]:
+def score_gold(gold_path: str | Path, split: str = "all") -> list[dict]:
     from summarize.clean.cleaner import clean_paths
 
     gold_path = Path(gold_path)
-    gold = load_gold(gold_path)
+    gold = load_gold(gold_path, split)
     articles = clean_paths([str(resolve(gold_path, g["path"])) for g in gold])
     rows = []
     for entry, article in zip(gold, articles):
-        precision, recall, f1 = body_scores(article.text, entry["body"])
+        precision, recall, f1 = body_scores(article.text, body_without_title(entry["body"], entry["title"]))
         rows.append({
             "id": entry["id"],
             "ok": article.ok,

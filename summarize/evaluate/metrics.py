@@ -42,7 +42,7 @@ from summarize.text.normalize import (
 )
 
 __all__ = [
-    "HEADLINE_METRICS", "ROUGE_TYPES", "EntityScores", "FoldingTokenizer", "HeadlineMetric", "PRF",
+    "HEADLINE_METRICS", "ROUGE_TYPES", "bcubed_items", "EntityScores", "FoldingTokenizer", "HeadlineMetric", "PRF",
     "aggregate", "bcubed", "entity_precision_source", "entity_scores", "failure_rate", "faithful_compression",
     "lead_baseline", "micro_prf", "names_match", "pairwise_f1", "regressions", "rouge_scores",
     "tldr_faithfulness", "tldr_language", "tldr_metrics", "tldr_names",
@@ -225,25 +225,29 @@ def _cluster_of(predicted_groups: Sequence[Sequence[str]], gold_keys: Mapping[st
     return {item: cluster.get(item, ("alone", item)) for item in gold_keys}
 
 
-def bcubed(predicted_groups: Sequence[Sequence[str]], gold_keys: Mapping[str, str]) -> PRF:
-    """B-cubed precision, recall and F1 (Bagga and Baldwin 1998) over the gold items.
-
-    For each item, precision is the share of its predicted group that shares
-    its gold story, recall the share of its gold story that is in its
-    predicted group; both are averaged over items and F1 is their harmonic
-    mean. `gold_keys` maps each item to its story key.
-    """
+def bcubed_items(predicted_groups: Sequence[Sequence[str]], gold_keys: Mapping[str, str]) -> list[tuple[float, float]]:
+    """B-cubed (precision, recall) of each gold item: the share of its
+    predicted group that shares its gold story, and the share of its gold
+    story that is in its predicted group."""
     cluster = _cluster_of(predicted_groups, gold_keys)
-    if not cluster:
-        return PRF(precision=1.0, recall=1.0, f1=1.0)
-    precision = recall = 0.0
+    items = []
     for item, story in gold_keys.items():
         same_group = [other for other in cluster if cluster[other] == cluster[item]]
         same_story = [other for other in gold_keys if gold_keys[other] == story]
         both = sum(1 for other in same_group if gold_keys[other] == story)
-        precision += both / len(same_group)
-        recall += both / len(same_story)
-    precision, recall = precision / len(cluster), recall / len(cluster)
+        items.append((both / len(same_group), both / len(same_story)))
+    return items
+
+
+def bcubed(predicted_groups: Sequence[Sequence[str]], gold_keys: Mapping[str, str]) -> PRF:
+    """B-cubed precision, recall and F1 (Bagga and Baldwin 1998) over the gold items:
+    `bcubed_items` averaged over items, F1 their harmonic mean. `gold_keys`
+    maps each item to its story key."""
+    items = bcubed_items(predicted_groups, gold_keys)
+    if not items:
+        return PRF(precision=1.0, recall=1.0, f1=1.0)
+    precision = sum(p for p, _ in items) / len(items)
+    recall = sum(r for _, r in items) / len(items)
     return PRF(**_rounded(precision, recall, _f1(precision, recall)))
 
 
@@ -318,6 +322,9 @@ HEADLINE_METRICS: tuple[HeadlineMetric, ...] = (
                    "`tldr_faithfulness` over the articles with a TLDR"),
     HeadlineMetric("failure_rate", "lower",
                    "`failure_rate`: share of articles without a usable answer"),
+    HeadlineMetric("fluency", "higher",
+                   "share of a TLDR's sentences the fluency checks pass (`evaluate.fluency.tldr_fluency`), "
+                   "mean over the articles with a TLDR in German or English"),
 )
 
 

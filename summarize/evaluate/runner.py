@@ -9,12 +9,14 @@ is the trivial answer every model has to beat.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from summarize.digest.briefing import Member, group_members
 from summarize.evaluate.cleanscore import load_gold, score_gold
+from summarize.evaluate.compare import bcubed_interval, gate_failures, metric_intervals
+from summarize.evaluate.fluency import tldr_fluency
+from summarize.evaluate.judge import Judgment
 from summarize.evaluate.metrics import (
     HEADLINE_METRICS,
     aggregate,
@@ -24,16 +26,13 @@ from summarize.evaluate.metrics import (
     faithful_compression,
     lead_baseline,
     pairwise_f1,
-    regressions,
     tldr_faithfulness,
     tldr_metrics,
 )
 from summarize.llm.calls import StructuredCaller
-from summarize.llm.engine import BackendChoice, open_eval_caller
-from summarize.llm.prompts import list_prompts, load_prompt
 from summarize.llm.recordings import NOT_RECORDED
 from summarize.models import ArticleSummary, CleanedArticle
-from summarize.tldr.stage import TldrSettings, summarize_all
+from summarize.tldr.stage import DEFAULT_PROMPT, TldrSettings, summarize_all
 
 LEAD_BASELINE = "lead-3"
 # The rows of the comparison table, in order, with the better direction.
@@ -44,7 +43,7 @@ METRICS: tuple[tuple[str, str], ...] = (
     ("tldr_faithfulness", "higher"), ("entity_precision_source", "higher"),
     ("names_not_in_source", "lower"), ("numbers_not_in_source", "lower"),
     ("copied", "lower"), ("novel_bigrams", "higher"), ("words", None), ("within_limit", "higher"),
-    ("language_ok", "higher"), ("compression", "lower"), ("faithful_compression", "higher"),
+    ("language_ok", "higher"), ("fluency", "higher"), ("compression", "lower"), ("faithful_compression", "higher"),
     ("rouge1", "higher"), ("rouge2", "higher"), ("rougeL", "higher"),
     ("cluster_bcubed_f1", "higher"), ("cluster_pairwise_f1", "higher"),
     ("tokens_per_article", "lower"), ("calls_per_article", "lower"), ("seconds_per_article", "lower"),
@@ -60,6 +59,8 @@ class ColumnResult:
     name: str
     metrics: dict
     articles: list[dict] = field(default_factory=list)
+    intervals: dict = field(default_factory=dict)  # metric → [low, high] of its 95 % interval
+    summaries: list[ArticleSummary] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -69,6 +70,19 @@ class EvalResult:
     mode: str
     cleaning: dict
     columns: list[ColumnResult]
+    reference: str | None = None  # the version the others are compared with
+    split: str = "all"
+    gold: list[dict] = field(default_factory=list, repr=False)  # the gold lines, in the articles' order
+    cleaned: list[CleanedArticle] = field(default_factory=list, repr=False)
+    judgments: list[Judgment] = field(default_factory=list)
+    stories: list[ColumnResult] = field(default_factory=list)  # one per merge prompt version
+
+    def reference_column(self) -> ColumnResult | None:
+        names = [c.name for c in self.columns if c.name != LEAD_BASELINE]
+        for name in (self.reference, DEFAULT_PROMPT):
+            if name in names:
+                return self.column(name)
+        return self.column(names[0]) if names else None
 
     def column(self, name: str) -> ColumnResult:
         for column in self.columns:
@@ -77,13 +91,17 @@ class EvalResult:
         raise KeyError(name)
 
     def to_json(self) -> dict:
-        return {"dataset": self.dataset, "model": self.model, "mode": self.mode, "cleaning": self.cleaning,
-                "columns": [{"name": c.name, "metrics": c.metrics, "articles": c.articles} for c in self.columns]}
+        return {"dataset": self.dataset, "split": self.split, "model": self.model, "mode": self.mode,
+                "cleaning": self.cleaning, "judgments": [j.to_json() for j in self.judgments],
+                "stories": [{"name": c.name, "metrics": c.metrics, "intervals": c.intervals, "articles": c.articles}
+                            for c in self.stories],
+                "columns": [{"name": c.name, "metrics": c.metrics, "intervals": c.intervals, "articles": c.articles}
+                            for c in self.columns]}
 
 
-def clean_gold(dataset: Path) -> tuple[list[dict], list[CleanedArticle], dict]:
-    gold = load_gold(dataset)
-    rows = score_gold(dataset)
+def clean_gold(dataset: Path, split: str = "all") -> tuple[list[dict], list[CleanedArticle], dict]:
+    gold = load_gold(dataset, split)
+    rows = score_gold(dataset, split)
     cleaning = aggregate([{
         "body_precision": r["precision"], "body_recall": r["recall"], "body_f1": r["f1"],
         "boilerplate_left": r["boilerplate_left"], "title_ok": r["title"], "source_ok": r["source"],
@@ -112,7 +130,8 @@ def article_row(gold: dict, article: CleanedArticle, summary: ArticleSummary | N
         )
     if tldr:
         row["tldr"] = tldr
-        row.update(tldr_metrics(tldr, article.text, gold.get("reference_tldr"), gold["language"], max_words))
+        row.update(tldr_metrics(tldr, article.full_text(), gold.get("reference_tldr"), gold["language"], max_words))
+        row["fluency"] = tldr_fluency(tldr, gold["language"])
     return row
 
 
@@ -128,11 +147,14 @@ def summarize_column(name: str, rows: list[dict], clusters: list[list[str]] | No
         metrics["tokens_per_article"] = round(sum(r["tokens"] for r in rows) / count, 1)
         metrics["calls_per_article"] = round(sum(r["calls"] for r in rows) / count, 2)
         metrics["seconds_per_article"] = round(sum(r["seconds"] for r in rows) / count, 2)
+    intervals = metric_intervals(rows, [metric for metric, _ in METRICS])
     if clusters is not None:
         keys = {g["path"]: g["story"] for g in gold}
         metrics["cluster_bcubed_f1"] = bcubed(clusters, keys).f1
         metrics["cluster_pairwise_f1"] = pairwise_f1(clusters, keys).f1
-    return ColumnResult(name, metrics, rows)
+        interval = bcubed_interval(clusters, keys)
+        intervals["cluster_bcubed_f1"] = interval.as_list() if interval else None
+    return ColumnResult(name, metrics, rows, intervals)
 
 
 def evaluate_prompt(ref: str, gold: list[dict], cleaned: list[CleanedArticle], caller: StructuredCaller,
@@ -145,7 +167,9 @@ def evaluate_prompt(ref: str, gold: list[dict], cleaned: list[CleanedArticle], c
     by_path = {a.path: g["path"] for g, a in zip(gold, cleaned)}
     clusters = [[by_path[m.article.path] for m in group] for group in group_members(members, window_days=1)]
     unclustered = [[g["path"]] for g, s in zip(gold, summaries) if not s.ok]
-    return summarize_column(ref, rows, clusters + unclustered, gold)
+    column = summarize_column(ref, rows, clusters + unclustered, gold)
+    column.summaries = summaries
+    return column
 
 
 def evaluate_lead(gold: list[dict], cleaned: list[CleanedArticle], max_words: int = 60) -> ColumnResult:
@@ -155,24 +179,26 @@ def evaluate_lead(gold: list[dict], cleaned: list[CleanedArticle], max_words: in
 
 
 def run_eval(dataset: Path, prompts: list[str], caller: StructuredCaller, *, mode: str,
-             concurrency: int = 4) -> EvalResult:
-    gold, cleaned, cleaning = clean_gold(dataset)
+             concurrency: int = 4, split: str = "all") -> EvalResult:
+    gold, cleaned, cleaning = clean_gold(dataset, split)
+    if not gold:
+        raise ValueError(f"{dataset}: no gold article in split {split!r}")
     columns = [evaluate_prompt(ref, gold, cleaned, caller, concurrency) for ref in prompts]
     columns.append(evaluate_lead(gold, cleaned))
-    return EvalResult(str(dataset), caller.backend.model, mode, cleaning, columns)
+    return EvalResult(str(dataset), caller.backend.model, mode, cleaning, columns, split=split, gold=gold,
+                      cleaned=cleaned)
 
 
 def gate(result: EvalResult, baseline: str, max_drop: float) -> list[str]:
-    """One line per candidate that is worse than the baseline on a headline
-    metric by more than `max_drop`; empty when every candidate passes."""
-    base = result.column(baseline).metrics
+    """One line per candidate and headline metric on which the candidate is
+    worse than the baseline by more than `max_drop`, the whole 95 % interval
+    of the paired difference below zero; empty when every candidate passes."""
+    base = result.column(baseline)
     failures = []
     for column in result.columns:
         if column.name in (baseline, LEAD_BASELINE):
             continue
-        for name in regressions(column.metrics, base, tolerance=max_drop):
-            failures.append(f"{column.name} is worse than {baseline} on {name}: "
-                            f"{column.metrics[name]} vs {base[name]} (allowed drop {max_drop})")
+        failures += gate_failures(column.articles, base.articles, column.name, baseline, max_drop)
     return failures
 
 
@@ -182,35 +208,3 @@ def headline_names() -> list[str]:
 
 def default_dataset() -> Path:
     return Path(__file__).resolve().parents[2] / "evals" / "gold.jsonl"
-
-
-def eval_mode(replay: bool, record: bool, live: bool) -> str:
-    """replay (the default), record or live; more than one is a usage error."""
-    if sum((replay, record, live)) > 1:
-        raise ValueError("choose one of --replay, --record, --live")
-    return "record" if record else "live" if live else "replay"
-
-
-def eval_refs(prompts: Sequence[str] | None, baseline: str | None) -> list[str]:
-    """The versions to compare: those asked for (default every tldr version),
-    the baseline first when it is not among them; each must load."""
-    refs = list(prompts or [p.ref for p in list_prompts() if p.name == "tldr"])
-    for ref in refs + ([baseline] if baseline else []):
-        load_prompt(ref)
-    return [baseline, *refs] if baseline and baseline not in refs else refs
-
-
-def evaluate_versions(prompts: Sequence[str] | None, *, baseline: str | None, dataset: Path | None, mode: str,
-                      choice: BackendChoice, recordings_dir: Path | None, concurrency: int = 4) -> EvalResult:
-    """`summarize eval` as one call: every version over the gold set."""
-    refs = eval_refs(prompts, baseline)
-    dataset = dataset or default_dataset()
-    if not dataset.is_file():
-        raise FileNotFoundError(2, "no such dataset", str(dataset))
-    with open_eval_caller(mode, model=choice.model, backend=choice.backend,
-                          recordings_dir=recordings_dir or dataset.parent / "recordings") as caller:
-        return run_eval(dataset, refs, caller, mode=mode, concurrency=concurrency)
-
-
-def missing_answers(result: EvalResult) -> int:
-    return sum(c.metrics.get("not_recorded") or 0 for c in result.columns)

@@ -42,6 +42,11 @@ _WESTERN_EXTRA = set("€„“”‘’‚–—…•™ŠšŽžŒœŸ†‡�
 
 # A page dump with more stray control characters than this is not text.
 _MAX_CONTROL_RATIO = 0.01
+# Scraped pages carry the odd NUL byte (a broken template, a truncated write);
+# binary files have them by the hundred, and their other control bytes give
+# them away once the NULs are dropped.
+_MAX_STRAY_NUL_RATIO = 0.01
+_FEW_NULS = 8
 
 
 class InputError(Exception):
@@ -223,23 +228,32 @@ def decode_bytes(data: bytes) -> Decoded:
                 raise InputError(f"invalid {label} text") from None
             repairs.append(label)
             break
+    stray_nuls = 0
     if text is None and b"\x00" in data:
         codec = _looks_like_utf16(data)
         if codec is None:
-            raise InputError("binary file (NUL bytes)")
-        try:
-            text, encoding = data.decode(codec), codec
-        except UnicodeDecodeError:
-            raise InputError("binary file (NUL bytes)") from None
-        if _control_count(text) / len(text) > _MAX_CONTROL_RATIO:
-            raise InputError("binary file (NUL bytes)")
-        repairs.append(f"decoded as {codec} (no bom)")
+            stray_nuls = data.count(0)
+            if stray_nuls > max(_FEW_NULS, _MAX_STRAY_NUL_RATIO * len(data)):
+                raise InputError("binary file (NUL bytes)")
+            data = data.replace(b"\x00", b"")
+            repairs.append(f"removed {stray_nuls} NUL byte{'s' if stray_nuls > 1 else ''}")
+        else:
+            try:
+                text, encoding = data.decode(codec), codec
+            except UnicodeDecodeError:
+                raise InputError("binary file (NUL bytes)") from None
+            if _control_count(text) / len(text) > _MAX_CONTROL_RATIO:
+                raise InputError("binary file (NUL bytes)")
+            repairs.append(f"decoded as {codec} (no bom)")
     if text is None:
         try:
             text, encoding = data.decode("utf-8"), "utf-8"
         except UnicodeDecodeError:
             text, encoding = _legacy_decode(data)
             repairs.append(f"decoded as {encoding}")
+    if stray_nuls and _control_count(text) / max(len(text), 1) > _MAX_CONTROL_RATIO:
+        # Dropping the NULs of a binary file leaves the rest of its control bytes.
+        raise InputError("binary file (NUL bytes)")
     return _checked_text(text, encoding, repairs)
 
 

@@ -37,6 +37,16 @@ class AnswerBook(Protocol):
 
 # Returns a reason when an otherwise well-formed answer must be rejected.
 AnswerCheck = Callable[[BaseModel], str | None]
+# (content, finish_reason) → the answer, or None and why it is rejected.
+Validate = Callable[[str, str], "tuple[BaseModel | None, str]"]
+
+
+class BatchAnswers(Protocol):
+    """Answers from Batch API jobs instead of live calls: validated with the
+    same `Validate`, cached and logged alike (`llm/batch.py`)."""
+
+    def ask(self, caller: "StructuredCaller", prompt: Prompt, request: ChatRequest, key: str, input_hash: str,
+            usage: Usage, validate: Validate) -> BaseModel: ...
 
 REASK = (
     "Your previous answer was rejected: {reason}. Answer again with only one JSON object "
@@ -51,26 +61,34 @@ class StructuredCaller:
     use_cache: bool = True
     # A replayed evaluation reports the tokens and time the recorded call cost.
     count_cached_cost: bool = False
+    # Set for a --batch run: answers come from Batch API jobs (llm/batch.py).
+    batch: BatchAnswers | None = None
 
     def ask(self, prompt: Prompt, variables: dict[str, str], usage: Usage,
-            check: AnswerCheck | None = None) -> BaseModel:
+            check: AnswerCheck | None = None, choices: dict[str, list] | None = None) -> BaseModel:
+        """The validated answer; `choices` restricts fields to one request's
+        values (see `Prompt.json_schema`), and the cache key, which covers the
+        schema, then differs with them."""
         messages = prompt.messages(**variables)
         sampling = dict(prompt.sampling)
         request = ChatRequest(
             messages=messages,
             schema_name=prompt.schema_name,
-            schema=prompt.json_schema(),
+            schema=prompt.json_schema(choices),
             temperature=float(sampling.get("temperature", 0.0)),
             max_tokens=int(sampling.get("max_tokens", 512)),
             seed=sampling.get("seed", 0),
         )
         input_hash = stable_hash(variables)
         key = answer_key(self.backend.model, prompt.content_hash, input_hash, request.params())
+        if self.batch is not None:
+            return self.batch.ask(self, prompt, request, key, input_hash, usage,
+                                  lambda content, finish: _parse(prompt, content, finish, check, choices))
 
         if self.use_cache and self.book is not None:
             cached = self.book.get_answer(key)
             if cached is not None:
-                answer, reason = _parse(prompt, cached.content, "stop", check)
+                answer, reason = _parse(prompt, cached.content, "stop", check, choices)
                 if answer is not None:
                     usage.cached += 1
                     if self.count_cached_cost:
@@ -88,7 +106,7 @@ class StructuredCaller:
                     {"role": "user", "content": REASK.format(reason=reason)},
                 ]
             result = self._call(request, prompt, input_hash, usage)
-            answer, reason = _parse(prompt, result.content, result.finish_reason, check)
+            answer, reason = _parse(prompt, result.content, result.finish_reason, check, choices)
             self._log(prompt, input_hash, result, "ok" if answer is not None else "rejected", reason)
             if answer is not None:
                 if self.book is not None:
@@ -128,8 +146,8 @@ class StructuredCaller:
         ))
 
 
-def _parse(prompt: Prompt, content: str, finish_reason: str,
-           check: AnswerCheck | None) -> tuple[BaseModel | None, str]:
+def _parse(prompt: Prompt, content: str, finish_reason: str, check: AnswerCheck | None,
+           choices: dict[str, list] | None = None) -> tuple[BaseModel | None, str]:
     if finish_reason == "length":
         return None, "the answer was cut off (finish_reason=length); keep it shorter"
     try:
@@ -142,8 +160,22 @@ def _parse(prompt: Prompt, content: str, finish_reason: str,
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"]) or "answer"
         return None, f"schema violation at {where}: {first['msg']}"
+    # A server that does not decode under the schema's grammar may answer
+    # outside an enum; such an answer is as invalid as any other violation.
+    for name, allowed in (choices or {}).items():
+        outside = [v for v in _values(answer, name) if v not in allowed]
+        if outside:
+            return None, f"schema violation at {name}: {outside[0]!r} is not one of the listed values"
     if check is not None:
         reason = check(answer)
         if reason:
             return None, reason
     return answer, ""
+
+
+def _values(answer: BaseModel, path: str) -> list:
+    """The values of a field, or of a field of a list's objects ("entities.name")."""
+    head, _, rest = path.partition(".")
+    value = getattr(answer, head)
+    items = value if isinstance(value, list) else [value]
+    return [getattr(item, rest) for item in items] if rest else items

@@ -52,13 +52,22 @@ class BackendChoice:
 def open_caller(*, model: str | None = None, backend: str = "auto", db: Path | None = None,
                 use_cache: bool = True) -> Iterator[StructuredCaller]:
     """A caller over the chosen backend and the SQLite store; both closed on exit,
-    including on Ctrl-C, so the embedded server never outlives the run."""
+    including on Ctrl-C, so the embedded server never outlives the run.
+    backend="batch": the calls go as OpenAI Batch API jobs (`llm/batch.py`)."""
     store = Store(db or default_db_path())
-    llm = None
+    llm = ledger = None
     try:
-        llm = open_backend(model=model, backend=backend)
-        yield StructuredCaller(llm, store, use_cache=use_cache)
+        if backend == "batch":
+            from summarize.llm.batch import open_ledger
+
+            llm = open_backend(model=model, backend="batch")
+            ledger = open_ledger(store, llm, use_cache=use_cache)
+        else:
+            llm = open_backend(model=model, backend=backend)
+        yield StructuredCaller(llm, store, use_cache=use_cache, batch=ledger)
     finally:
+        if ledger is not None:
+            ledger.api.close()
         if llm is not None:
             llm.close()
         store.close()
@@ -97,16 +106,38 @@ def open_backend(*, model: str | None = None, backend: str = "auto",
         backend = "openai" if (base_url or api_key) else "embedded"
     if backend == "embedded":
         return EmbeddedLlama(policy=policy or policy_from_env(EMBEDDED_POLICY))
-    if backend != "openai":
-        raise LLMError(f"unknown backend {backend!r} (use auto, embedded or openai)")
+    if backend not in ("openai", "batch"):
+        raise LLMError(f"unknown backend {backend!r} (use auto, embedded, openai or batch)")
     if not base_url and not api_key:
+        if backend == "batch":
+            raise LLMError("--batch needs the OpenAI Batch API: set OPENAI_API_KEY, or OPENAI_BASE_URL for a "
+                           "server that offers /v1/batches; without --batch the embedded model answers live")
         raise LLMError("the openai backend needs OPENAI_API_KEY or OPENAI_BASE_URL")
     if base_url and not model:
         model = _first_served_model(base_url, api_key)
     model = model or DEFAULT_OPENAI_MODEL
     context = int(os.environ.get("SUMMARIZE_CONTEXT") or KNOWN_CONTEXT.get(model, FALLBACK_CONTEXT))
-    return OpenAIChat(base_url=base_url, api_key=api_key, model=model, name="openai",
-                      context_size=context, policy=policy or policy_from_env(RetryPolicy()))
+    policy = policy or policy_from_env(RetryPolicy())
+    if client_kind() == "sync":
+        return OpenAIChat(base_url=base_url, api_key=api_key, model=model, name="openai",
+                          context_size=context, policy=policy)
+    from summarize.llm.async_client import AsyncOpenAIChat
+    from summarize.llm.ratelimit import RateLimiter
+
+    return AsyncOpenAIChat(base_url=base_url, api_key=api_key, model=model, name="openai", context_size=context,
+                           policy=policy, limiter=RateLimiter.from_env())
+
+
+# Live calls to an OpenAI-compatible server go through one event loop
+# (`async_client`) unless this says "sync" (one blocking client per thread).
+CLIENT_ENV = "SUMMARIZE_CLIENT"
+
+
+def client_kind() -> str:
+    kind = os.environ.get(CLIENT_ENV, "").strip().lower() or "async"
+    if kind not in ("async", "sync"):
+        raise LLMError(f"{CLIENT_ENV} is async or sync, got {kind!r}")
+    return kind
 
 
 def _first_served_model(base_url: str, api_key: str | None) -> str:

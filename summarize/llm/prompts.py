@@ -21,18 +21,28 @@ from string import Template
 from pydantic import BaseModel
 
 from summarize.llm.condense import InputBudget
-from summarize.models import KeyFactsAnswer, StoryAnswer, TldrAnswer
+from summarize.models import (
+    ExtractAnswer,
+    JudgeAnswer,
+    KeyFactsAnswer,
+    SelectAnswer,
+    StoryAnswer,
+    TldrAnswer,
+)
 
 
 class PromptError(Exception):
     """A prompt that does not exist or cannot be read; the message is one line."""
 
 
-# The schema a prompt names in its file; each must reduce to TldrAnswer or StoryAnswer.
+# The schema a prompt names in its file.
 SCHEMAS: dict[str, type[BaseModel]] = {
     "tldr": TldrAnswer,
     "tldr_keyfacts": KeyFactsAnswer,
+    "tldr_select": SelectAnswer,
+    "tldr_extract": ExtractAnswer,
     "story": StoryAnswer,
+    "judge": JudgeAnswer,
 }
 
 LANGUAGE_NAMES = {
@@ -67,10 +77,15 @@ class Prompt:
     def schema(self) -> type[BaseModel]:
         return SCHEMAS[self.schema_name]
 
-    def json_schema(self) -> dict:
+    def json_schema(self, choices: dict[str, list] | None = None) -> dict:
         """The strict schema with this version's output bounds; servers that
         decode under a grammar (llama.cpp, vLLM) enforce them while generating,
-        which stops a small model from pasting the article into a field."""
+        which stops a small model from pasting the article into a field.
+
+        `choices` makes a field (or a list field's items) an enum of one
+        request's values: the names found in the article, the numbers of
+        its sentences; "entities.name" is the field of a list's objects. A
+        list with no value to choose stays empty."""
         schema = copy.deepcopy(_strict_schema_of(self.schema))
         fields = schema["properties"]
         for name, bounds in self.limits.items():
@@ -82,9 +97,30 @@ class Prompt:
                     target["items"]["maxLength"] = int(value)
                 elif key in ("max_items", "max_chars"):
                     target["maxItems" if key == "max_items" else "maxLength"] = int(value)
+                elif key == "min_items":
+                    target["minItems"] = int(value)
                 else:
                     raise PromptError(f"{self.ref}: unknown limit {name}.{key}")
+        for name, values in (choices or {}).items():
+            target = _field(fields, name)
+            if target is None:
+                raise PromptError(f"{self.ref}: a choice for {name!r}, which the {self.schema_name} schema lacks")
+            if target.get("type") == "array":
+                if values:
+                    target["items"]["enum"] = list(values)
+                else:
+                    target["maxItems"] = 0
+            elif values:
+                target["enum"] = list(values)
+            else:
+                fields[name.split(".")[0]]["maxItems"] = 0  # a list of objects with nothing to choose
         return schema
+
+    def uses(self, variable: str) -> bool:
+        """Whether the instructions, the user message or an example name `$variable`."""
+        pattern = re.compile(rf"\$(?:{re.escape(variable)}\b|\{{{re.escape(variable)}\}})")
+        texts = [self.system, self.user, *(text for pair in self.examples for text in pair)]
+        return any(pattern.search(text) for text in texts)
 
     def messages(self, **variables: str) -> list[dict]:
         """Fixed instructions and examples first, the article last, so that a
@@ -101,6 +137,15 @@ class Prompt:
             out.append({"role": "assistant", "content": assistant})
         out.append({"role": "user", "content": Template(self.user).safe_substitute(values)})
         return out
+
+
+def _field(fields: dict, path: str) -> dict | None:
+    """The schema of a field, or of a field of a list's objects ("entities.name")."""
+    head, _, rest = path.partition(".")
+    node = fields.get(head)
+    if node is None or not rest:
+        return node
+    return node.get("items", {}).get("properties", {}).get(rest)
 
 
 # The tag that marks the data block in every prompt, with any spacing or attributes.
@@ -218,3 +263,22 @@ def diff_prompts(a: Prompt, b: Prompt) -> str:
     left = Path(a.path).read_text(encoding="utf-8").splitlines(keepends=True)
     right = Path(b.path).read_text(encoding="utf-8").splitlines(keepends=True)
     return "".join(difflib.unified_diff(left, right, fromfile=a.ref, tofile=b.ref))
+
+
+@lru_cache(maxsize=4)
+def _defaults(directory: Path) -> dict:
+    path = directory / "defaults.toml"
+    return tomllib.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def default_prompt(kind: str, model: str | None = None, directory: Path | None = None) -> str | None:
+    """The version of prompt `kind` ("tldr", "story") that `model` uses by
+    default according to prompts/defaults.toml; None when the file names none."""
+    table = _defaults(directory or prompts_dir())
+    chosen = table.get("models", {}).get(model or "", {}).get(kind)
+    return chosen or table.get("fallback", {}).get(kind)
+
+
+def compared_versions(directory: Path | None = None) -> list[str]:
+    """The versions `summarize eval` compares unless told otherwise."""
+    return list(_defaults(directory or prompts_dir()).get("compare", []))

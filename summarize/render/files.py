@@ -17,7 +17,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from summarize.models import Briefing, Failure, Story, StorySource
-from summarize.render.html import entity_groups, render_html, summary_line, usage_line
+from summarize.render.html import (
+    entity_groups,
+    render_html,
+    safe_link,
+    summary_line,
+    usage_line,
+)
 
 __all__ = [
     "FORMATS",
@@ -82,12 +88,16 @@ def _md_paragraphs(text: str | None) -> list[str]:
 
 
 def _md_source(source: StorySource) -> str:
+    link = safe_link(source.url)
+    title = md_inline(source.title) or "untitled"
     parts = [
         md_inline(source.source) or "unknown outlet",
-        md_inline(source.title) or "untitled",
+        f"[{title}](<{link}>)" if link else title,
         md_inline(source.published) or "undated",
         md_inline(source.path),
     ]
+    if source.translated:
+        parts.append(f"translated from {md_inline(source.language) or 'another language'}")
     return "- " + " — ".join(parts)
 
 

@@ -30,6 +30,25 @@ CONTENT_SECURITY_POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-u
 # --- wording shared by the renderers -----------------------------------------
 
 
+_LINK_SAFE = ":/?#[]@!$&'()*+,;=%~-._"
+
+
+def safe_link(url: str | None) -> str | None:
+    """A source's URL as a link target: http(s) only, anything unusual
+    percent-encoded (so it cannot leave a Markdown link or an attribute)."""
+    from urllib.parse import quote, urlsplit
+
+    if not url or not url.lower().startswith(("http://", "https://")):
+        return None
+    try:
+        if not urlsplit(url).hostname:
+            return None
+    except ValueError:
+        return None
+    return quote(url, safe=_LINK_SAFE)
+
+
+
 def entity_groups(entities: Iterable[Entity]) -> list[tuple[str, list[str]]]:
     """Entity names grouped by kind, as (label, names) in display order."""
     by_type: dict[str, list[str]] = {}
@@ -107,6 +126,7 @@ def _tags(entities: Sequence[Entity]) -> list[dict[str, str]]:
 def _template() -> jinja2.Template:
     environment = jinja2.Environment(loader=jinja2.PackageLoader("summarize.render", "templates"),
                                      autoescape=True, undefined=jinja2.StrictUndefined)
+    environment.filters["safe_link"] = safe_link
     return environment.get_template("briefing.html.j2")
 
 

@@ -44,9 +44,12 @@ class Schedule(BaseModel):
     prompt: str | None = None
     language: str | None = None
     model: str | None = None
-    backend: Literal["auto", "embedded", "openai"] = "auto"
+    # "batch": the briefing's calls go as OpenAI Batch API jobs (half the price,
+    # answers within 24 hours), a good fit for a briefing made overnight.
+    backend: Literal["auto", "embedded", "openai", "batch"] = "auto"
     email_to: list[str] = Field(default_factory=list)
     feed_url: str | None = None
+    sources: list[str] = Field(default_factory=list)  # saved sources fetched into the inbox before each briefing
     created: datetime  # due times before this are never caught up
 
     @field_validator("at")

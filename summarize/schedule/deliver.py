@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from summarize.models import Briefing
 from summarize.render.files import write_atomic
-from summarize.render.html import summary_line
+from summarize.render.html import safe_link, summary_line
 
 FEED_NAME = "feed.atom"
 ATOM_NS = "http://www.w3.org/2005/Atom"
@@ -100,6 +100,18 @@ def entry_summary(briefing: Briefing) -> str:
     return "\n".join(lines)
 
 
+def source_links(briefing: Briefing, limit: int = 100) -> list[dict[str, str]]:
+    """Each story source with a URL (an article `summarize fetch` saved), once."""
+    links: dict[str, dict[str, str]] = {}
+    for story in briefing.stories:
+        for source in story.sources:
+            href = safe_link(source.url)
+            if href and href not in links and len(links) < limit:
+                title = " — ".join(p for p in (source.source, source.title) if p) or href
+                links[href] = {"href": href, "title": title}
+    return list(links.values())
+
+
 def _child(parent: ET.Element, tag: str, text: str | None = None, **attributes: str) -> ET.Element:
     element = ET.SubElement(parent, f"{{{ATOM_NS}}}{tag}", attributes)
     if text is not None:
@@ -125,6 +137,8 @@ def render_atom(entries: Sequence[FeedEntry], *, title: str, base: str, author: 
         _child(element, "title", f"Briefing — {entry.briefing.date or 'undated'}")
         _child(element, "updated", _rfc3339(entry.updated))
         _child(element, "link", rel="alternate", type=entry.link_type, href=entry.link)
+        for source in source_links(entry.briefing):
+            _child(element, "link", rel="related", type="text/html", **source)
         _child(element, "summary", entry_summary(entry.briefing), type="text")
     ET.indent(feed)
     return ET.tostring(feed, encoding="unicode", xml_declaration=True) + "\n"

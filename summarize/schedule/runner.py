@@ -202,6 +202,23 @@ class Scheduler:
                 return Outcome(name, due.day, "exists")
             return self._execute(name, schedule, smtp, due, run)
 
+    def _fetch(self, name: str, schedule: Schedule, day: date) -> None:
+        """The schedule's sources into its inbox. A source that fails is
+        reported, not fatal: the briefing covers what did arrive."""
+        from summarize.fetch.run import fetch_named
+        from summarize.fetch.sources import SourcesError, default_sources_path
+
+        try:
+            report = fetch_named(schedule.sources, schedule.inbox, db=self.db_path,
+                                 sources_path=default_sources_path(self.config_path))
+        except SourcesError as exc:
+            self.report(f"{name} {day}: fetch: {exc}")
+            return
+        self.report(f"{name} {day}: fetched {report.summary()}")
+        for outcome in report.outcomes:
+            if outcome.outcome == "failed":
+                self.report(f"{name} {day}: fetch failed: {outcome.url}: {outcome.reason}")
+
     def _execute(self, name: str, schedule: Schedule, smtp: SmtpSettings | None, due: Due, run: Run) -> Outcome:
         assert self._log is not None
         local = due.instant.astimezone(schedule.zone).strftime("%H:%M %Z")
@@ -209,6 +226,8 @@ class Scheduler:
         inputs: list[InputFile] = []
         written: list[Path] = []
         try:
+            if schedule.sources:
+                self._fetch(name, schedule, due.day)
             inputs = select_new(inbox_files(schedule.inbox), self._log.previous_success(name, due.day))
             if not inputs:
                 self._log.finish(run.id, "empty", self.clock())

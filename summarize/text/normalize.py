@@ -84,13 +84,20 @@ class Token(NamedTuple):
         return [re.sub(r"^[^\W\d_]{1,2}'", "", p) for p in self.text.split("-") if p]
 
 
+def _joins_name(gap: str, previous: str) -> bool:
+    """An initial ("Michel H. Devoret") or an ampersand ("Abor & Tynna")
+    continues a name instead of breaking it."""
+    return (gap == ". " and len(previous) == 1 and previous.isupper()) or gap == " & "
+
+
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
     previous_end = 0
     for match in _TOKEN_RE.finditer(text):
         start, end = match.span()
         gap = text[previous_end:start]
-        if gap == " " and tokens:  # most words: neither a sentence nor a phrase break before them
+        if tokens and (gap == " " or _joins_name(gap, tokens[-1].text)):
+            # most words: neither a sentence nor a phrase break before them
             initial = broken = False
         else:
             first = not tokens

@@ -25,10 +25,13 @@ from summarize.llm.condense import condense
 from summarize.llm.prompts import LANGUAGE_NAMES, Prompt, load_prompt
 from summarize.models import ArticleSummary, CleanedArticle, RawEntity, Usage
 from summarize.text.tokens import count_tokens
+from summarize.tldr import select
 
 DEFAULT_PROMPT = "tldr@v7"
 # The reduce prompt of a TLDR prompt that names none in its file.
 REDUCE_PROMPT = "reduce@v1"
+# Turns an extract into another language than its article's.
+TRANSLATE_PROMPT = "translate@v1"
 # tiktoken's o200k counts are a proxy for the serving model's own tokenizer,
 # which spends more tokens on German text (measured: 6,000 o200k tokens of a
 # German report were 7,786 for Qwen2.5's tokenizer).
@@ -118,31 +121,41 @@ def summarize_article(article: CleanedArticle, caller: StructuredCaller, setting
         summary.ok, summary.error = False, "no article text left after cleaning"
         return summary
     language = settings.language or article.language or "de"
+    # The headline is part of what the model reads, and a name it takes from
+    # there is grounded.
+    text = article.full_text()
+    extract = settings.prompt.schema_name == "tldr_extract"
     try:
-        tldr, raw_entities, key_facts = _ask_for_tldr(article, language, caller, settings, usage)
+        if select.chooses(settings.prompt):
+            headline = article.title if article.title_is_headline else None
+            tldr, raw_entities, key_facts = _ask_to_choose(text, headline, article.language, language, caller,
+                                                           settings, usage)
+        else:
+            tldr, raw_entities, key_facts = _ask_for_tldr(text, article.title, language, caller, settings, usage)
     except (AnswerError, LLMError) as exc:
         summary.ok, summary.error = False, str(exc)
     else:
-        grounded = ground_entities(raw_entities, article.text)
-        repaired = repair_tldr(tldr, article.text)
+        grounded = ground_entities(raw_entities, text)
+        repaired = repair_tldr(tldr, text)
         tldr = repaired.text
-        check = check_tldr(tldr, article.text, max_words=settings.prompt.max_words)
+        check = check_tldr(tldr, text, max_words=settings.prompt.max_words)
         summary.tldr = tldr
         summary.dropped_sentences = repaired.dropped
-        summary.key_facts = supported_facts(key_facts, article.text)
+        summary.key_facts = supported_facts(key_facts, text)
         summary.entities = grounded.entities
         summary.ungrounded = grounded.ungrounded
-        summary.flags = check.flags
+        # An extract is the article's own words by design; every other check holds.
+        summary.flags = [f for f in check.flags if not (extract and f == "copied")]
     summary.usage = usage
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
 
 
-def _ask_for_tldr(article: CleanedArticle, language: str, caller: StructuredCaller,
+def _ask_for_tldr(text: str, title: str | None, language: str, caller: StructuredCaller,
                   settings: TldrSettings, usage: Usage) -> tuple[str, list[RawEntity], list[str]]:
-    variables = {"language": language_name(language), "title": article.title or ""}
-    chunks = article_parts(article.text, settings.prompt, caller.backend.context_size)
-    check = grounded_content_check(article.text)
+    variables = {"language": language_name(language), "title": title or ""}
+    chunks = article_parts(text, settings.prompt, caller.backend.context_size)
+    check = grounded_content_check(text)
     if len(chunks) == 1:
         answer = caller.ask(settings.prompt, {**variables, "article": chunks[0]}, usage, check)
         return answer.tldr, list(answer.entities), list(getattr(answer, "key_facts", []))
@@ -153,6 +166,28 @@ def _ask_for_tldr(article: CleanedArticle, language: str, caller: StructuredCall
     reduced = caller.ask(settings.reduce_prompt, {**variables, "article": joined}, usage, check)
     entities = [e for p in partials for e in p.entities] + list(reduced.entities)
     return reduced.tldr, entities, [f for p in partials for f in getattr(p, "key_facts", [])][:8]
+
+
+def _ask_to_choose(text: str, headline: str | None, article_language: str | None, language: str,
+                   caller: StructuredCaller, settings: TldrSettings,
+                   usage: Usage) -> tuple[str, list[RawEntity], list[str]]:
+    """One call that picks entities (and with `tldr_extract` sentences) from
+    enums of what the article has."""
+    variables = {"language": language_name(language), "title": headline or ""}
+    chosen = select.prepare(text, headline, article_language, settings.prompt, variables,
+                            is_injected=lambda sentence: bool(_INJECTED.search(sentence)))
+    if settings.prompt.schema_name == "tldr_extract":
+        answer = caller.ask(settings.prompt, chosen.variables, usage, choices=chosen.choices)
+        tldr = select.extracted_tldr(answer, chosen, settings.prompt.max_words)
+        if settings.language and article_language and settings.language != article_language and tldr:
+            # Asked for another language than the article's: the extract is
+            # translated, a second call that only a forced language costs.
+            translated = caller.ask(load_prompt(TRANSLATE_PROMPT),
+                                    {"article": f"Summary: {tldr}", "language": language_name(language)}, usage)
+            tldr = translated.tldr
+        return tldr, select.chosen_entities(answer), []
+    answer = caller.ask(settings.prompt, chosen.variables, usage, grounded_content_check(text), chosen.choices)
+    return answer.tldr, select.chosen_entities(answer), list(answer.key_facts)
 
 
 def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, settings: TldrSettings, *,
