@@ -122,14 +122,13 @@ def instant_fake_openai(**kwargs):
 
 
 @contextlib.contextmanager
-def fake_server(latency: float = 0.0):
-    """tests/fake_openai.py in its own process (its threads must not share our GIL)."""
-    proc = subprocess.Popen([sys.executable, "-c", SERVER_CODE, "--port", "0", "--latency", str(latency)],
-                            stdout=subprocess.PIPE, text=True)
+def server_process(command: list[str], what: str):
+    """A test server in its own process (its threads must not share our GIL): its base URL."""
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     try:
         base_url = proc.stdout.readline().strip()
         if not base_url.startswith("http"):
-            raise RuntimeError("the fake server did not start")
+            raise RuntimeError(f"the {what} did not start")
         yield base_url
     finally:
         proc.terminate()
@@ -138,6 +137,12 @@ def fake_server(latency: float = 0.0):
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def fake_server(latency: float = 0.0):
+    """tests/fake_openai.py, answering after `latency` seconds."""
+    return server_process([sys.executable, "-c", SERVER_CODE, "--port", "0", "--latency", str(latency)],
+                          "fake server")
 
 
 def server_env(base_url: str | None) -> dict[str, str]:
@@ -705,23 +710,10 @@ BATCH_ARTICLES = 200
 BATCH_MODEL = "gpt-4.1-mini"  # a model with a list price, so that costs can be compared
 
 
-@contextlib.contextmanager
 def batch_server():
     """tests/fake_batch.py (chat completions and the Batch API) in its own process."""
-    proc = subprocess.Popen([sys.executable, str(ROOT / "tests" / "fake_batch.py"), "--port", "0"],
-                            stdout=subprocess.PIPE, text=True)
-    try:
-        base_url = proc.stdout.readline().strip()
-        if not base_url.startswith("http"):
-            raise RuntimeError("the fake batch server did not start")
-        yield base_url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+    return server_process([sys.executable, str(ROOT / "tests" / "fake_batch.py"), "--port", "0"],
+                          "fake batch server")
 
 
 def worker_batch(spec: dict) -> dict:

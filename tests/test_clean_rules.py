@@ -9,7 +9,7 @@ import pytest
 from summarize.clean import boilerplate as bp
 from summarize.clean.cleaner import clean_text, repeated_lines
 from summarize.clean.dates import find_dates, first_date, is_date_line
-from summarize.clean.html import looks_like_html
+from summarize.clean.html import extract_html, looks_like_html
 from summarize.clean.layout import build_units
 from summarize.clean.metadata import (
     derive_title,
@@ -419,3 +419,12 @@ def test_html_page_with_nav_scripts_and_cookie_banner() -> None:
         assert kept in article.text
     for gone in ("cookies", "tracking", "Accept all", "Sport", "All rights reserved"):
         assert gone not in article.text
+
+
+def test_a_copyright_year_is_no_publication_date() -> None:
+    body = "".join(f"<p>Der Gemeinderat hat am Abend den Haushalt beschlossen, Satz {i} mit vielen Wörtern.</p>"
+                   for i in range(8))
+    page = f"<html><head><title>Haushalt beschlossen</title></head><body><article><h1>Haushalt beschlossen</h1>" \
+           f"{body}</article><footer><p>© 2026 Nachrichten. Alle Rechte vorbehalten.</p></footer></body></html>"
+    assert extract_html(page).published is None
+    assert extract_html(page.replace("<h1>", "<p>1. Januar 2026</p><h1>")).published == "2026-01-01"

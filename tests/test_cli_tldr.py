@@ -71,5 +71,5 @@ def test_prompts_commands():
     assert shown.returncode == 0 and 'version = "v2"' in shown.stdout
     diff = run("prompts", "diff", "tldr@v1", "tldr@v2")
     assert diff.returncode == 0 and diff.stdout.startswith("--- tldr@v1")
-    missing = run("prompts", "show", "tldr@v9")
+    missing = run("prompts", "show", "tldr@v99")
     assert missing.returncode == 2 and "not found" in missing.stderr and "Traceback" not in missing.stderr

@@ -139,8 +139,8 @@ def biased_or_fair_judge(prefer_longer: bool):
         if schema.get("name") != "judge":
             return default_answer(request)
         text = request["messages"][-1]["content"]
-        first = text.split("\nA: ", 1)[1].split("\n\nB: ", 1)[0]
-        second = text.split("\n\nB: ", 1)[1].rstrip()
+        first = text.split("A: ", 1)[1].split("\n\nB: ", 1)[0]
+        second = text.split("\n\nB: ", 1)[1].split("\n\n<article>", 1)[0].rstrip()
         if not prefer_longer:
             return json.dumps({"better": "A"})
         return json.dumps({"better": "A" if len(first) > len(second) else "B" if len(second) > len(first) else "tie"})

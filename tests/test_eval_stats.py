@@ -92,3 +92,25 @@ def test_bcubed_interval():
     assert perfect.mean == pytest.approx(1.0) and perfect.low == pytest.approx(1.0)
     merged = bcubed_interval([["a", "b", "c", "d"]], keys)
     assert merged.mean < 1.0 and merged.low <= merged.mean <= merged.high
+
+
+def test_comparison_lines_pair_fluency_and_measure_every_version_against_the_lead():
+    from summarize.evaluate.report import comparison_lines
+    from summarize.evaluate.runner import LEAD_BASELINE, ColumnResult, EvalResult
+
+    def column(name, fluency, compression):
+        rows = [{"ok": True, "fluency": f, "compression": 1 - c, "all_names_numbers_in_source": True,
+                 "language_ok": True} for f, c in zip(fluency, compression)]
+        return ColumnResult(name=name, metrics={}, articles=rows)
+
+    result = EvalResult(dataset="d", model="m", mode="replay", cleaning={}, reference="tldr@v1", columns=[
+        column("tldr@v1", [0.5, 0.4, 0.6, 0.5], [0.90, 0.80, 0.85, 0.90]),
+        column("tldr@v2", [1.0, 0.9, 1.0, 1.0], [0.70, 0.60, 0.65, 0.70]),
+        column(LEAD_BASELINE, [1.0] * 4, [0.50, 0.40, 0.45, 0.50])])
+    lines = comparison_lines(result)
+    fluency = next(line for line in lines if "tldr@v2" in line and " fluency " in line)
+    assert "+0.475" in fluency and "better" in fluency
+    against_lead = [line for line in lines if "vs lead-3" in line]
+    assert [line.split()[0] for line in against_lead] == ["tldr@v1", "tldr@v2"]
+    assert all("+0.400" in line or "+0.200" in line for line in against_lead)
+    assert not any(line.split()[0] == LEAD_BASELINE for line in lines[1:])

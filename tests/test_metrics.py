@@ -293,7 +293,7 @@ def test_faithfulness_and_failure_rate():
 
 def test_headline_metrics_and_regressions():
     assert {(m.name, m.better) for m in HEADLINE_METRICS} == {
-        ("entity_f1", "higher"), ("tldr_faithfulness", "higher"), ("failure_rate", "lower")}
+        ("entity_f1", "higher"), ("tldr_faithfulness", "higher"), ("failure_rate", "lower"), ("fluency", "higher")}
     baseline = {"entity_f1": 0.8, "tldr_faithfulness": 0.9, "failure_rate": 0.1}
     assert regressions({"entity_f1": 0.7, "tldr_faithfulness": 0.95, "failure_rate": 0.2}, baseline) == [
         "entity_f1", "failure_rate"]

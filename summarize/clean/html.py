@@ -20,6 +20,10 @@ _HIDDEN = re.compile(r"<(script|style|noscript|template)\b.*?</\1\s*>", re.IGNOR
 # the tune pages of the extraction corpora); htmldate refuses dates after its
 # max_date, which defaults to the machine's clock.
 _DATE_PARAMS = {"original_date": True, "extensive_search": True, "max_date": "2100-12-31"}
+# The extensive search turns a bare year ("© 2026" in a footer) into 1 January:
+# such a date counts only when the page writes 1 January out.
+_NEW_YEAR = r"(?:{y}-0?1-0?1|0?1\.\s?0?1\.\s?{y}|{y}/0?1/0?1|1\.?\s+(?:Januar|Jänner|January|janvier|gennaio|enero)\s+{y}|" \
+            r"(?:January|Jan\.?)\s+1(?:st)?,?\s+{y}|{y}0101)"
 
 
 @dataclass(frozen=True)
@@ -72,6 +76,8 @@ def extract_html(html: str) -> HtmlArticle | None:
     sitename = (data.get("sitename") or "").strip() or None
     title = data.get("title")
     date = data.get("date")
+    if date and date[5:10] == "01-01" and not re.search(_NEW_YEAR.format(y=date[:4]), html, re.IGNORECASE):
+        date = _date_without_guessing(html)
     return HtmlArticle(
         title=_strip_site_suffix(title, sitename) if title else None,
         text=text,
@@ -79,6 +85,13 @@ def extract_html(html: str) -> HtmlArticle | None:
         sitename=sitename,
         hostname=(data.get("hostname") or None),
     )
+
+
+def _date_without_guessing(html: str) -> str | None:
+    """htmldate's search of the page's markup and its stated dates only, without the year-only guesses."""
+    from htmldate import find_date
+
+    return find_date(html, **{**_DATE_PARAMS, "extensive_search": False})
 
 
 def visible_text(html: str) -> str:

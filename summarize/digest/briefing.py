@@ -73,6 +73,7 @@ def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestS
     if key is not None and (stored := briefings.get_briefing(key)) is not None:
         return as_rerun(Briefing.model_validate_json(stored))
     cleaned, ignored = select_day(clean_inputs(inputs, today=today), settings.day)
+    del inputs  # the pages' bytes, as large again as their cleaned text, are not needed past cleaning
     language = briefing_language(cleaned, settings.tldr.language)
     # A version that writes writes every TLDR in the briefing's language; an
     # extract stays in its article's, and its story is translated if need be.

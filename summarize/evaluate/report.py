@@ -19,10 +19,11 @@ from summarize.evaluate.runner import (
 from summarize.evaluate.stories import STORY_METRICS
 from summarize.llm.prompts import default_prompt
 
+from summarize.render.files import write_atomic
+
 # The rows compared pairwise against the reference version.
 COMPARED = (("entity_f1", "higher"), ("tldr_faithfulness", "higher"), ("failure_rate", "lower"),
-            ("faithful_compression", "higher"), ("rougeL", "higher"))
-from summarize.render.files import write_atomic
+            ("fluency", "higher"), ("faithful_compression", "higher"), ("rougeL", "higher"))
 
 
 def _fmt(value) -> str:
@@ -62,16 +63,22 @@ def comparison_lines(result: EvalResult) -> list[str]:
         return []
     lines = [f"paired differences against {reference.name} (per article, 95 % interval; "
              f"'noise' = the interval holds 0):"]
+    lead = next((c for c in result.columns if c.name == LEAD_BASELINE), None)
     for column in result.columns:
-        if column.name in (reference.name, LEAD_BASELINE):
+        if column.name == LEAD_BASELINE:
             continue
-        for metric, better in COMPARED:
-            difference = compare(column.articles, reference.articles, metric, column.name, reference.name)
+        pairs = [] if column.name == reference.name else [(reference, metric, better) for metric, better in COMPARED]
+        if lead is not None:
+            # The one metric a version must win against the lead, which is faithful by construction.
+            pairs.append((lead, "faithful_compression", "higher"))
+        for baseline, metric, better in pairs:
+            difference = compare(column.articles, baseline.articles, metric, column.name, baseline.name)
             if difference.interval is None:
                 continue
             i = difference.interval
             needed = difference.articles_for_002
-            lines.append(f"  {column.name:<12} {metric:<22} {i.mean:+.3f} [{i.low:+.3f}, {i.high:+.3f}]  "
+            against = "" if baseline is reference else f" vs {baseline.name}"
+            lines.append(f"  {column.name:<12} {metric + against:<31} {i.mean:+.3f} [{i.low:+.3f}, {i.high:+.3f}]  "
                          f"{difference.verdict(better):<7} articles to detect 0.02: {needed if needed else '—'}")
     return lines
 

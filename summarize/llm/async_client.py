@@ -17,16 +17,15 @@ import threading
 import time
 
 import openai
-from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, stop_after_delay
+from tenacity import AsyncRetrying
 
 from summarize.llm.backend import (
     ChatRequest,
     ChatResult,
     LLMError,
     RetryPolicy,
-    _is_transient,
-    _wait,
     describe_error,
+    retrying,
 )
 from summarize.llm.ratelimit import RateLimiter
 from summarize.llm.wire import chat_body, parse_completion, request_tokens
@@ -69,14 +68,8 @@ class AsyncOpenAIChat:
     async def acomplete(self, request: ChatRequest, tokens: int | None = None) -> ChatResult:
         if tokens is None:
             tokens = request_tokens(request) if self.limiter.counts_tokens else 0
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(_is_transient),
-            wait=_wait(self.policy),
-            stop=stop_after_attempt(self.policy.attempts) | stop_after_delay(self.policy.deadline),
-            reraise=True,
-        )
         try:
-            return await retrying(self._call_once, request, tokens)
+            return await retrying(self.policy, AsyncRetrying)(self._call_once, request, tokens)
         except openai.OpenAIError as exc:
             raise LLMError(describe_error(exc)) from None
 

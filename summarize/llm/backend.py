@@ -17,6 +17,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import openai
 from tenacity import (
+    AsyncRetrying,
     RetryCallState,
     Retrying,
     retry_if_exception,
@@ -162,6 +163,17 @@ def _wait(policy: RetryPolicy):
     return wait
 
 
+def retrying(policy: RetryPolicy, kind: type[Retrying | AsyncRetrying] = Retrying):
+    """tenacity's loop for one call under `policy`: transient errors only,
+    Retry-After or jittered backoff, the last error raised when it gives up."""
+    return kind(
+        retry=retry_if_exception(_is_transient),
+        wait=_wait(policy),
+        stop=stop_after_attempt(policy.attempts) | stop_after_delay(policy.deadline),
+        reraise=True,
+    )
+
+
 def describe_error(exc: BaseException) -> str:
     if isinstance(exc, openai.APITimeoutError):
         return "LLM call timed out"
@@ -189,14 +201,8 @@ class OpenAIChat:
         )
 
     def complete(self, request: ChatRequest) -> ChatResult:
-        retrying = Retrying(
-            retry=retry_if_exception(_is_transient),
-            wait=_wait(self.policy),
-            stop=stop_after_attempt(self.policy.attempts) | stop_after_delay(self.policy.deadline),
-            reraise=True,
-        )
         try:
-            return retrying(self._call_once, request)
+            return retrying(self.policy)(self._call_once, request)
         except openai.OpenAIError as exc:
             raise LLMError(describe_error(exc)) from None
 

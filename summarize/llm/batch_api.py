@@ -13,9 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import openai
-from tenacity import Retrying, retry_if_exception, stop_after_attempt, stop_after_delay
 
-from summarize.llm.backend import LLMError, RetryPolicy, _is_transient, _wait, describe_error, shown_url
+from summarize.llm.backend import (
+    LLMError,
+    RetryPolicy,
+    describe_error,
+    retrying,
+    shown_url,
+)
 from summarize.llm.wire import CHAT_PATH, parse_completion
 
 WINDOW = "24h"
@@ -74,14 +79,8 @@ class BatchAPI:
                                      timeout=self.policy.timeout)
 
     def _call(self, what: str, fn, *args, **kwargs):
-        retrying = Retrying(
-            retry=retry_if_exception(_is_transient),
-            wait=_wait(self.policy),
-            stop=stop_after_attempt(self.policy.attempts) | stop_after_delay(self.policy.deadline),
-            reraise=True,
-        )
         try:
-            return retrying(fn, *args, **kwargs)
+            return retrying(self.policy)(fn, *args, **kwargs)
         except openai.APIStatusError as exc:
             if exc.status_code in (404, 405, 501) and what in ("upload", "create", "list"):
                 raise LLMError(not_offered(self.url)) from None
