@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 import threading
 import time
@@ -354,15 +353,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--polls-per-step", type=int, default=1)
     args = parser.parse_args(argv)
-    fake = FakeBatchAPI(port=args.port, polls_per_step=args.polls_per_step)
-    signal.signal(signal.SIGTERM, fake_openai._interrupt)
-    with fake:
-        print(fake.base_url, flush=True)  # alone on the first line, for a parent process
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
+    fake_openai.serve_until_stopped(FakeBatchAPI(port=args.port, polls_per_step=args.polls_per_step))
 
 
 if __name__ == "__main__":

@@ -540,10 +540,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         hang_seconds=args.hang_seconds,
         port=args.port,
     )
+    serve_until_stopped(fake)
+
+
+def serve_until_stopped(fake) -> None:
+    """Serve `fake` from this process until Ctrl-C or terminate(), its base URL
+    alone on the first line of stdout so that a parent process can read it."""
     # Parents stop us with terminate(); treat it like Ctrl-C so we shut down cleanly.
     signal.signal(signal.SIGTERM, _interrupt)
     with fake:
-        # The base URL alone on the first line, so a parent process can read it.
         print(fake.base_url, flush=True)
         try:
             while True:

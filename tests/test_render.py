@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
+from summarize.atomic import write_atomic
 from summarize.models import Briefing, Entity, Failure, Story, StorySource, Usage
 from summarize.render.files import (
     briefing_filename,
@@ -18,7 +19,6 @@ from summarize.render.files import (
     render_html,
     render_json,
     render_markdown,
-    write_atomic,
     write_briefing,
 )
 from summarize.render.html import story_anchors

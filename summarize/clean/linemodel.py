@@ -6,7 +6,7 @@ immediate neighbourhood (`lines.unit_features`); the second reads the same
 plus what the first pass scored around it (`lines.context_features`), so
 that a sentence-like line among teasers and a short line inside the article
 are judged by their company. The body is then the one stretch of the page
-whose kept lines outweigh the lines it would have to skip (`choose_region`),
+whose kept lines outweigh the lines it would have to skip (`lines.best_stretch`),
 and inside it the lines that score above the keep threshold.
 
 The model is a JSON file in `summarize/data/` written by
@@ -31,6 +31,7 @@ from summarize.clean.layout import Layout
 from summarize.clean.lines import (
     CONTEXT_FEATURES,
     UNIT_FEATURES,
+    best_stretch,
     context_features,
     unit_features,
 )
@@ -110,7 +111,6 @@ ENDINGS = ("kind_stop", "kind_teaser", "reason_comments")
 # angespannt.") close it, though alone they score as labels: up to this many,
 # when they score at most this far below the keep threshold.
 CLOSING_LINES, CLOSING_TOLERANCE, CLOSING_WORDS = 3, 1.0, 25
-LEAD = True
 _COLUMN = {name: i for i, name in enumerate(UNIT_FEATURES)}
 _NEVER_KEPT_COLUMNS = [_COLUMN[name] for name in NEVER_KEPT]
 _ENDING_COLUMNS = [_COLUMN[name] for name in ENDINGS]
@@ -159,19 +159,6 @@ def use_model(model: LineModel | None) -> None:
     _override = model
 
 
-def choose_region(values: np.ndarray) -> tuple[int, int, float]:
-    """The stretch with the largest sum of `values` (Kadane): start, end and the sum; (0, -1, 0) if none is positive."""
-    best, span = 0.0, (0, -1)
-    total, start = 0.0, 0
-    for i, value in enumerate(values.tolist()):
-        if total <= 0:
-            total, start = 0.0, i
-        total += value
-        if total > best:
-            best, span = total, (start, i)
-    return span[0], span[1], best
-
-
 def decide(x: np.ndarray, texts: list[str], title: int | None, scores: np.ndarray, decision: Decision) -> list[int]:
     """The body's units: those above the keep threshold inside the best region, each text once.
 
@@ -190,7 +177,7 @@ def decide(x: np.ndarray, texts: list[str], title: int | None, scores: np.ndarra
     keep = (margin > 0) & ~blocked
     lengths = np.array([max(len(t), 1) for t in texts], dtype=np.float64)
     values = np.where(keep, margin, -np.minimum(np.abs(margin), decision.skip)) * lengths ** decision.power
-    start, end, _ = choose_region(values)
+    start, end, _ = best_stretch(values)
     if end < start:
         return []
     kept_chars = np.cumsum(np.where(keep, lengths, 0.0))
@@ -202,7 +189,7 @@ def decide(x: np.ndarray, texts: list[str], title: int | None, scores: np.ndarra
                 break
     # A lead above the byline, date or picture belongs to the body below them.
     i = start - 1
-    while LEAD and i >= 0 and i != title and (blocked[i] or keep[i]):
+    while i >= 0 and i != title and (blocked[i] or keep[i]):
         if keep[i]:
             start = i
         i -= 1

@@ -304,17 +304,17 @@ def unit_features(layout: Layout, batch_lines: frozenset[str]) -> np.ndarray:
     return x
 
 
-def best_region(scores: np.ndarray, weights: np.ndarray) -> tuple[int, int]:
-    """The stretch of units with the largest sum of weighted scores (Kadane); (0, -1) if none is positive."""
-    best, best_span = 0.0, (0, -1)
+def best_stretch(values: np.ndarray) -> tuple[int, int, float]:
+    """The stretch with the largest sum of `values` (Kadane): start, end and the sum; (0, -1, 0) if none is positive."""
+    best, span = 0.0, (0, -1)
     total, start = 0.0, 0
-    for i, value in enumerate(scores * weights):
+    for i, value in enumerate(values.tolist()):
         if total <= 0:
             total, start = 0.0, i
         total += value
         if total > best:
-            best, best_span = total, (start, i)
-    return best_span
+            best, span = total, (start, i)
+    return span[0], span[1], best
 
 
 def context_features(scores: np.ndarray, x: np.ndarray) -> np.ndarray:
@@ -338,7 +338,7 @@ def context_features(scores: np.ndarray, x: np.ndarray) -> np.ndarray:
     c[:, col["score_before_max"]] = np.concatenate(([-8.0], np.maximum.accumulate(s)[:-1]))
     c[:, col["score_after_max"]] = np.concatenate((np.maximum.accumulate(s[::-1])[::-1][1:], [-8.0]))
     log_chars = x[:, UNIT_FEATURES.index("log_chars")]
-    start, end = best_region(s, log_chars)
+    start, end, _ = best_stretch(s * log_chars)
     positions = np.arange(n)
     if end >= start:
         inside = (positions >= start) & (positions <= end)

@@ -23,8 +23,8 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
-from datetime import date
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
 
 import numpy as np

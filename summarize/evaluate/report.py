@@ -8,6 +8,7 @@ from pathlib import Path
 
 import jinja2
 
+from summarize.atomic import write_atomic
 from summarize.evaluate.compare import compare
 from summarize.evaluate.runner import (
     CLEANING_METRICS,
@@ -18,8 +19,6 @@ from summarize.evaluate.runner import (
 )
 from summarize.evaluate.stories import STORY_METRICS
 from summarize.llm.prompts import default_prompt
-
-from summarize.render.files import write_atomic
 
 # The rows compared pairwise against the reference version.
 COMPARED = (("entity_f1", "higher"), ("tldr_faithfulness", "higher"), ("failure_rate", "lower"),

@@ -15,13 +15,9 @@ reader and browsers obey before any <meta charset>.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
-import os
 import re
-import tempfile
-from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 MARKER = "summarize:fetched"
@@ -84,26 +80,3 @@ def file_name(url: str, day: str) -> str:
     slug = _slug(stem) or "index"
     digest = hashlib.sha256(url.encode("utf-8")).hexdigest()[:10]
     return f"{day}_{host}_{slug}_{digest}.html"
-
-
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write through a hidden temporary file and rename: a reader of the
-    directory sees the whole file or none (hidden files are never inputs)."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    with contextlib.suppress(OSError):
-        directory = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)

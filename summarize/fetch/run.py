@@ -19,6 +19,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 
 from summarize import __version__
+from summarize.atomic import write_atomic
 from summarize.fetch.discover import Item, read_listing
 from summarize.fetch.http import (
     ACCEPT_FEED,
@@ -28,7 +29,7 @@ from summarize.fetch.http import (
     HttpClient,
     Response,
 )
-from summarize.fetch.inbox import file_bytes, file_name, write_atomic
+from summarize.fetch.inbox import file_bytes, file_name
 from summarize.fetch.page import normalize_url, read_page
 from summarize.fetch.robots import Robots
 from summarize.fetch.safety import (
@@ -239,7 +240,7 @@ class _Run:
                     "etag": response.headers.get("etag"), "last_modified": response.headers.get("last-modified"),
                     "content_type": response.headers.get("content-type"), "sha256": page.content_hash}
             path = self.inbox / file_name(canonical, item.date or fetched_at.date().isoformat())
-            write_atomic(path, file_bytes(meta, response.body, page.text, page.encoding))
+            write_atomic(path, file_bytes(meta, response.body, page.text, page.encoding), private=True)
             self.state.saved(canonical=canonical, url=redact(response.url), aliases=aliases, source=item.source,
                              content_hash=page.content_hash, path=str(path), status=response.status,
                              etag=response.headers.get("etag"), last_modified=response.headers.get("last-modified"))

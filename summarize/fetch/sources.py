@@ -30,7 +30,7 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from summarize.fetch.inbox import write_atomic
+from summarize.atomic import write_atomic
 from summarize.fetch.safety import SCHEMES, redact, split_credentials
 
 SOURCES_ENV = "SUMMARIZE_SOURCES"
@@ -171,7 +171,7 @@ def editing_sources(path: Path) -> Iterator[SourcesFile]:
         except ValidationError as exc:
             raise SourcesError(_message(exc)) from None
         text = tomli_w.dumps(checked.model_dump(mode="json", exclude_none=True, exclude_defaults=True))
-        write_atomic(path, text.encode("utf-8"))
+        write_atomic(path, text, private=True)
 
 
 def add_source(path: Path, name: str, url: str, *, allow_private: bool = False, auth_env: str | None = None,

@@ -24,11 +24,13 @@ from summarize.llm.backend import (
     ChatResult,
     LLMError,
     RetryPolicy,
+    chat_body,
     describe_error,
+    read_completion,
     retrying,
 )
 from summarize.llm.ratelimit import RateLimiter
-from summarize.llm.wire import chat_body, parse_completion, request_tokens
+from summarize.llm.wire import request_tokens
 
 
 class AsyncOpenAIChat:
@@ -82,11 +84,7 @@ class AsyncOpenAIChat:
             **chat_body(self.model, request, length_bounds=self.length_bounds))
         latency = time.perf_counter() - started
         self.limiter.observe(raw.headers)
-        try:
-            data = raw.http_response.json()
-        except ValueError:
-            raise LLMError("LLM server answered with invalid JSON") from None
-        return parse_completion(data, latency)
+        return read_completion(raw, latency)
 
     def close(self) -> None:
         if self._closed:

@@ -126,6 +126,55 @@ def without_length_bounds(node):
     return node
 
 
+# The live clients (`OpenAIChat`, `async_client.AsyncOpenAIChat`) and the
+# Batch API (`batch`) send this same body for the same `ChatRequest`: an answer
+# from any of them is cached under one key and must have been asked the same way.
+def chat_body(model: str, request: ChatRequest, *, length_bounds: bool) -> dict:
+    """The JSON body of POST /v1/chat/completions for `request`."""
+    body = {
+        "model": model,
+        "messages": request.messages,
+        "temperature": request.temperature,
+        "max_tokens": request.max_tokens,
+        "response_format": {
+            "type": "json_schema",
+            "json_schema": {"name": request.schema_name, "strict": True,
+                            "schema": request.schema if length_bounds else without_length_bounds(request.schema)},
+        },
+    }
+    if request.seed is not None:
+        body["seed"] = request.seed
+    return body
+
+
+def parse_completion(data: dict, latency: float = 0.0) -> ChatResult:
+    """A chat completion's JSON as a `ChatResult`."""
+    choices = data.get("choices") or []
+    if not choices:
+        raise LLMError("LLM answered with no choices")
+    choice = choices[0]
+    usage = data.get("usage") or {}
+    details = usage.get("prompt_tokens_details") or {}
+    return ChatResult(
+        content=(choice.get("message") or {}).get("content") or "",
+        finish_reason=choice.get("finish_reason") or "stop",
+        prompt_tokens=int(usage.get("prompt_tokens") or 0),
+        completion_tokens=int(usage.get("completion_tokens") or 0),
+        cached_tokens=int(details.get("cached_tokens") or 0),
+        latency=latency,
+        timings=data.get("timings") or {},
+    )
+
+
+def read_completion(raw, latency: float) -> ChatResult:
+    """The SDK's raw response to a chat request (`with_raw_response`) as a `ChatResult`."""
+    try:
+        data = raw.http_response.json()
+    except ValueError:
+        raise LLMError("LLM server answered with invalid JSON") from None
+    return parse_completion(data, latency)
+
+
 def _is_transient(exc: BaseException) -> bool:
     if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError)):
         return True
@@ -208,34 +257,11 @@ class OpenAIChat:
 
     def _call_once(self, request: ChatRequest) -> ChatResult:
         started = time.perf_counter()
-        extra = {"seed": request.seed} if request.seed is not None else {}
-        response = self._client.chat.completions.create(
-            model=self.model,
-            messages=request.messages,
-            temperature=request.temperature,
-            max_tokens=request.max_tokens,
-            response_format={
-                "type": "json_schema",
-                "json_schema": {"name": request.schema_name, "strict": True,
-                                "schema": request.schema if self.length_bounds else without_length_bounds(request.schema)},
-            },
-            **extra,
-        )
+        # The raw response: its JSON is read directly, as the async client reads it.
+        raw = self._client.chat.completions.with_raw_response.create(
+            **chat_body(self.model, request, length_bounds=self.length_bounds))
         latency = time.perf_counter() - started
-        if not response.choices:
-            raise LLMError("LLM answered with no choices")
-        choice = response.choices[0]
-        usage = response.usage
-        details = getattr(usage, "prompt_tokens_details", None) if usage else None
-        return ChatResult(
-            content=choice.message.content or "",
-            finish_reason=choice.finish_reason or "stop",
-            prompt_tokens=usage.prompt_tokens if usage else 0,
-            completion_tokens=usage.completion_tokens if usage else 0,
-            cached_tokens=(getattr(details, "cached_tokens", 0) or 0) if details else 0,
-            latency=latency,
-            timings=(response.model_extra or {}).get("timings") or {},
-        )
+        return read_completion(raw, latency)
 
     def close(self) -> None:
         self._client.close()

@@ -39,11 +39,17 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from summarize.llm.backend import ChatRequest, LLMBackend, LLMError, call_cost
+from summarize.llm.backend import (
+    ChatRequest,
+    LLMBackend,
+    LLMError,
+    call_cost,
+    chat_body,
+)
 from summarize.llm.batch_api import BatchAPI, Job, read_results
 from summarize.llm.calls import REASK, AnswerError
 from summarize.llm.prompts import Prompt
-from summarize.llm.wire import CHAT_PATH, chat_body
+from summarize.llm.wire import CHAT_PATH
 from summarize.models import Usage
 from summarize.store import BATCH_BACKEND, BatchRow, CallRecord, Store
 

@@ -18,10 +18,11 @@ from summarize.llm.backend import (
     LLMError,
     RetryPolicy,
     describe_error,
+    parse_completion,
     retrying,
     shown_url,
 )
-from summarize.llm.wire import CHAT_PATH, parse_completion
+from summarize.llm.wire import CHAT_PATH
 
 WINDOW = "24h"
 # Statuses after which a job changes no more.

@@ -1,14 +1,12 @@
-"""One chat request as the OpenAI protocol carries it, and its answer back.
+"""What a chat request costs before it is sent, and where it goes.
 
-The live clients (`backend.OpenAIChat`, `async_client.AsyncOpenAIChat`) and
-the Batch API (`batch`) send the same body for the same `ChatRequest`: an
-answer from any of them is cached under one key and must have been asked
-the same way.
+The body itself is `backend.chat_body`, the one every client sends (the
+blocking and the async client, and the Batch API's request lines).
 """
 
 from __future__ import annotations
 
-from summarize.llm.backend import ChatRequest, ChatResult, LLMError, without_length_bounds
+from summarize.llm.backend import ChatRequest
 from summarize.text.tokens import count_tokens
 
 CHAT_PATH = "/v1/chat/completions"
@@ -16,43 +14,6 @@ CHAT_PATH = "/v1/chat/completions"
 # chat format); small next to an article, but not nothing next to a limit.
 MESSAGE_OVERHEAD = 4
 REPLY_OVERHEAD = 3
-
-
-def chat_body(model: str, request: ChatRequest, *, length_bounds: bool) -> dict:
-    """The JSON body of POST /v1/chat/completions for `request`."""
-    body = {
-        "model": model,
-        "messages": request.messages,
-        "temperature": request.temperature,
-        "max_tokens": request.max_tokens,
-        "response_format": {
-            "type": "json_schema",
-            "json_schema": {"name": request.schema_name, "strict": True,
-                            "schema": request.schema if length_bounds else without_length_bounds(request.schema)},
-        },
-    }
-    if request.seed is not None:
-        body["seed"] = request.seed
-    return body
-
-
-def parse_completion(data: dict, latency: float = 0.0) -> ChatResult:
-    """A chat completion's JSON as a `ChatResult`."""
-    choices = data.get("choices") or []
-    if not choices:
-        raise LLMError("LLM answered with no choices")
-    choice = choices[0]
-    usage = data.get("usage") or {}
-    details = usage.get("prompt_tokens_details") or {}
-    return ChatResult(
-        content=(choice.get("message") or {}).get("content") or "",
-        finish_reason=choice.get("finish_reason") or "stop",
-        prompt_tokens=int(usage.get("prompt_tokens") or 0),
-        completion_tokens=int(usage.get("completion_tokens") or 0),
-        cached_tokens=int(details.get("cached_tokens") or 0),
-        latency=latency,
-        timings=data.get("timings") or {},
-    )
 
 
 def request_tokens(request: ChatRequest) -> int:

@@ -8,14 +8,11 @@ inject markup. `write_briefing` is the only function that touches the disk.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import stat
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
+from summarize.atomic import write_atomic
 from summarize.models import Briefing, Failure, Story, StorySource
 from summarize.render.html import (
     entity_groups,
@@ -32,7 +29,6 @@ __all__ = [
     "render_html",
     "render_json",
     "render_markdown",
-    "write_atomic",
     "write_briefing",
 ]
 
@@ -159,39 +155,6 @@ def render_json(b: Briefing) -> str:
 
 
 # --- files ----------------------------------------------------------------------
-
-
-def _fsync_directory(directory: Path) -> None:
-    # Makes the rename itself durable; not every platform can open a directory.
-    with contextlib.suppress(OSError):
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write `text` (UTF-8) to `path` so that readers see the old file or the
-    new one, never a part: a temporary file in the same directory is written,
-    flushed to disk and renamed over the target. On any error the temporary
-    file is removed and the target is left as it was."""
-    path = Path(path)
-    # Keep the permissions of the file being replaced; mkstemp's are 0600.
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    fd, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temporary, mode)
-        os.replace(temporary, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
-        raise
-    _fsync_directory(path.parent)
 
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

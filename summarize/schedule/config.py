@@ -20,7 +20,8 @@ import platformdirs
 import tomli_w
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from summarize.render.files import FORMATS, write_atomic
+from summarize.atomic import write_atomic
+from summarize.render.files import FORMATS
 from summarize.schedule.deliver import SmtpSettings
 from summarize.schedule.state import hold_flock
 

@@ -28,8 +28,8 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from summarize.atomic import write_atomic
 from summarize.models import Briefing
-from summarize.render.files import write_atomic
 from summarize.render.html import safe_link, summary_line
 
 FEED_NAME = "feed.atom"

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import platformdirs
 
-from summarize.render.files import write_atomic
+from summarize.atomic import write_atomic
 from summarize.schedule.config import Schedule
 from summarize.schedule.timetable import due_after
 

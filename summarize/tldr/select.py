@@ -19,7 +19,13 @@ from summarize.ground.lexicon import alias_group_type
 from summarize.llm.condense import condense
 from summarize.llm.prompts import Prompt
 from summarize.models import ExtractAnswer, RawEntity, SelectAnswer
-from summarize.tldr.extract import Sentence, assemble, choosable, numbered_sentences, shown
+from summarize.tldr.extract import (
+    Sentence,
+    assemble,
+    choosable,
+    numbered_sentences,
+    shown,
+)
 
 SELECT_SCHEMAS = frozenset({"tldr_select", "tldr_extract"})
 NAME_CHOICE = "entities.name"
