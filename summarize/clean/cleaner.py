@@ -25,8 +25,9 @@ Decisions worth knowing:
 from __future__ import annotations
 
 import re
+import zlib
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import date
 
 from summarize.clean.boilerplate import (
@@ -57,7 +58,6 @@ from summarize.clean.metadata import (
     source_from_value,
 )
 from summarize.ingest.inputs import (
-    Decoded,
     InputError,
     RawInput,
     decode_bytes,
@@ -366,26 +366,38 @@ def clean_paths(paths: list[str], *, max_bytes: int = 5_000_000, today: date | N
 
 def clean_inputs(raw_inputs: list[RawInput], *, today: date | None = None) -> list[CleanedArticle]:
     """Decode and clean a batch already read; one CleanedArticle per input, failures included."""
-    inputs: list[tuple[str, Decoded | str]] = []  # a str is the failure reason
-    for raw in raw_inputs:
-        try:
-            if raw.data is None:
-                raise InputError(raw.error or "not read")
-            inputs.append((raw.label, decode_bytes(raw.data)))
-        except InputError as exc:
-            inputs.append((raw.label, str(exc)))
-    batch = repeated_lines(item.text for _, item in inputs if isinstance(item, Decoded))
-    articles: list[CleanedArticle] = []
-    for label, item in inputs:
-        if isinstance(item, str):
-            articles.append(CleanedArticle(path=label, ok=False, error=item))
+    return list(clean_each(raw_inputs, today=today))
+
+
+def clean_each(raw_inputs: Iterable[RawInput], *, today: date | None = None) -> Iterator[CleanedArticle]:
+    """`clean_inputs` one article at a time, for a batch too large to hold
+    decoded: the lines pages share are counted in a first pass, which keeps
+    each decoded text compressed until the second pass cleans it."""
+    inputs: list[tuple[str, bytes | str, str, list[str]]] = []  # a str in place of the text is the failure reason
+
+    def decoded_texts() -> Iterator[str]:
+        for raw in raw_inputs:
+            try:
+                if raw.data is None:
+                    raise InputError(raw.error or "not read")
+                item = decode_bytes(raw.data)
+            except InputError as exc:
+                inputs.append((raw.label, str(exc), "", []))
+                continue
+            inputs.append((raw.label, zlib.compress(item.text.encode(), 1), item.encoding, item.repairs))
+            yield item.text
+
+    batch = repeated_lines(decoded_texts())
+    inputs.reverse()
+    while inputs:  # each page's text is let go as soon as it is cleaned
+        label, packed, encoding, repairs = inputs.pop()
+        if isinstance(packed, str):
+            yield CleanedArticle(path=label, ok=False, error=packed)
             continue
         try:
-            articles.append(
-                clean_text(label, item.text, encoding=item.encoding, repairs=item.repairs,
-                           today=today, batch_lines=batch)
-            )
+            article = clean_text(label, zlib.decompress(packed).decode(), encoding=encoding, repairs=repairs,
+                                 today=today, batch_lines=batch)
         except Exception as exc:  # one malformed page must not stop the batch
             reason = f"{exc.__class__.__name__}: {exc}".splitlines()[0][:200]
-            articles.append(CleanedArticle(path=label, ok=False, error=f"cannot clean ({reason})"))
-    return articles
+            article = CleanedArticle(path=label, ok=False, error=f"cannot clean ({reason})")
+        yield article

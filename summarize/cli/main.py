@@ -15,6 +15,7 @@ from summarize import __version__
 from summarize.clean.cleaner import clean_paths
 from summarize.cli import console
 from summarize.cli.fetch import fetch_command, sources_app
+from summarize.cli.heap import keep_large_blocks_mapped
 from summarize.cli.schedule import schedule_app
 from summarize.llm.backend import LLMError
 from summarize.llm.calls import AnswerError
@@ -299,6 +300,7 @@ def common(version: bool = typer.Option(False, "--version", callback=show_versio
 
 def main() -> None:
     """Entry point: user errors become one line on stderr, never a traceback."""
+    keep_large_blocks_mapped()
     try:
         app()
     except (PromptError, LLMError, AnswerError) as exc:

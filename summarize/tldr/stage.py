@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Callable, Iterable, MutableSequence, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Callable, Iterable
 
 from summarize.ground.answer import check_tldr, ground_entities
 from summarize.ground.checks import has_grounded_content
@@ -192,11 +192,16 @@ def _ask_to_choose(text: str, headline: str | None, article_language: str | None
 
 def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, settings: TldrSettings, *,
                   concurrency: int = 4, on_done: Callable[[ArticleSummary], None] | None = None,
-                  ) -> list[ArticleSummary]:
-    """Summaries in input order; calls run concurrently up to `concurrency`."""
-    articles = list(articles)
+                  into: MutableSequence[ArticleSummary] | None = None) -> MutableSequence[ArticleSummary]:
+    """Summaries in input order, appended to `into` (a new list by default);
+    calls run concurrently up to `concurrency`. A sequence of articles is
+    read one article at a time, as the calls need them."""
+    if not isinstance(articles, Sequence):
+        articles = list(articles)
+    results: MutableSequence[ArticleSummary] = [] if into is None else into
 
-    def run(article: CleanedArticle) -> ArticleSummary:
+    def run(index: int) -> ArticleSummary:
+        article = articles[index]
         try:
             result = summarize_article(article, caller, settings)
         except Exception as exc:  # one article's bug must not lose the batch
@@ -208,7 +213,9 @@ def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, 
 
     pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, caller.backend.slots)))
     try:
-        return list(pool.map(run, articles))
+        for result in pool.map(run, range(len(articles))):
+            results.append(result)
+        return results
     finally:
         # On Ctrl-C, queued articles are dropped at once instead of waiting
         # for every remaining call; the caller then stops the backend.
