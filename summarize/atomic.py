@@ -6,11 +6,13 @@ import contextlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: str | bytes, *, private: bool = False) -> None:
-    """Write `data` (a str as UTF-8) to `path`: a hidden temporary file in the
+def write_atomic(path: Path, data: str | bytes | Iterable[str], *, private: bool = False) -> None:
+    """Write `data` (a str as UTF-8; parts of a str one after the other, so
+    that a large document is never held whole) to `path`: a hidden temporary file in the
     same directory is written, flushed to disk and renamed over the target
     (hidden files are never inputs). On any error the temporary file is
     removed and the target is left as it was. The file keeps the permissions
@@ -23,7 +25,11 @@ def write_atomic(path: Path, data: str | bytes, *, private: bool = False) -> Non
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+            if isinstance(data, (str, bytes)):
+                stream.write(data.encode("utf-8") if isinstance(data, str) else data)
+            else:
+                for part in data:
+                    stream.write(part.encode("utf-8"))
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)

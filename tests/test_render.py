@@ -302,6 +302,21 @@ def test_failure_while_writing_leaves_old_file_and_no_temporary(
     assert leftovers(tmp_path, {target.name}) == []
 
 
+def test_write_atomic_writes_parts_and_keeps_the_old_file_when_they_fail(tmp_path: Path) -> None:
+    target = tmp_path / "2026-01-03.html"
+    write_atomic(target, iter(["<p>", "Grüße", "</p>\n"]))
+    assert target.read_text(encoding="utf-8") == "<p>Grüße</p>\n"
+
+    def broken():
+        yield "<p>half"
+        raise RuntimeError("template error")
+
+    with pytest.raises(RuntimeError, match="template error"):
+        write_atomic(target, broken())
+    assert target.read_text(encoding="utf-8") == "<p>Grüße</p>\n"
+    assert leftovers(tmp_path, {target.name}) == []
+
+
 def test_write_briefing_writes_each_format_named_by_date(tmp_path: Path) -> None:
     b = hostile_briefing()
     out = tmp_path / "briefings" / "daily"

@@ -32,9 +32,9 @@ def csr_rows(rows: Sequence[Row], width: int) -> csr_matrix:
 
 class RowStack:
     """Sparse rows stacked as they are made, in three flat buffers that grow
-    (columns, values, row ends): a 10,000-article pile otherwise holds a
-    pair of small arrays per row and then, stacked, a second copy of them
-    all (measured: 4 of the 13 KB per article a digest's clustering peaks at)."""
+    (columns, values, row ends), instead of a pair of small arrays per row
+    and then, stacked, a second copy of them all. The RSS peak of a
+    3,000-article digest moved less than its noise with it (313 against 314 MB)."""
 
     def __init__(self) -> None:
         self._columns = array("i")
@@ -199,13 +199,17 @@ def jaccard_pairs(sets: Sequence[np.ndarray], threshold: float) -> tuple[np.ndar
     owners, elements = owners[order], elements[order]
     bounds = np.flatnonzero(np.diff(elements)) + 1
     starts, ends = np.concatenate([[0], bounds]), np.concatenate([bounds, [len(elements)]])
-    firsts, seconds = [], []
-    for start, end in zip(starts[ends - starts > 1], ends[ends - starts > 1]):
+    # Most shared elements are shared by two sets: their pairs are taken at
+    # once, not as two small arrays each (10,000 articles: 113,000 such
+    # groups; 4.7 → 1.9 s, and 10 MB less at the peak).
+    counts = ends - starts
+    firsts, seconds = [owners[starts[counts == 2]]], [owners[starts[counts == 2] + 1]]
+    for start, end in zip(starts[counts > 2], ends[counts > 2]):
         group = owners[start:end]
         a, b = np.triu_indices(len(group), k=1)
         firsts.append(group[a])
         seconds.append(group[b])
-    if not firsts:
+    if not sum(len(f) for f in firsts):
         return empty, empty, np.zeros(0)
     pairs = np.unique(np.stack([np.concatenate(firsts), np.concatenate(seconds)], axis=1), axis=0)
     first, second = pairs[:, 0], pairs[:, 1]

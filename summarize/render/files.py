@@ -16,6 +16,7 @@ from summarize.atomic import write_atomic
 from summarize.models import Briefing, Failure, Story, StorySource
 from summarize.render.html import (
     entity_groups,
+    html_parts,
     render_html,
     safe_link,
     summary_line,
@@ -173,6 +174,7 @@ def briefing_filename(b: Briefing, fmt: str) -> str:
 
 
 _RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
+_STREAMED = {"html": html_parts}  # written part by part (a page per story adds up)
 
 
 def write_briefing(b: Briefing, out_dir: Path, formats: Sequence[str]) -> list[Path]:
@@ -186,6 +188,6 @@ def write_briefing(b: Briefing, out_dir: Path, formats: Sequence[str]) -> list[P
     written: list[Path] = []
     for fmt in dict.fromkeys(formats):
         path = out_dir / briefing_filename(b, fmt)
-        write_atomic(path, _RENDERERS[fmt](b))
+        write_atomic(path, _STREAMED.get(fmt, _RENDERERS[fmt])(b))
         written.append(path)
     return written

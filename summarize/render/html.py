@@ -12,12 +12,13 @@ and attribute values alike.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date
 from functools import lru_cache
 
 import jinja2
 
+from summarize.digest.shelf import Lazy
 from summarize.models import Briefing, Entity, Story
 
 # Display order and label of entity kinds.
@@ -132,9 +133,22 @@ def _template() -> jinja2.Template:
 
 def render_html(b: Briefing) -> str:
     """The briefing as a self-contained, script-free HTML5 page."""
+    return "".join(html_parts(b))
+
+
+def html_parts(b: Briefing) -> Iterator[str]:
+    """`render_html` in the parts the template yields them, each story's view
+    made when the template reaches it: a file is written from them without
+    the page of a 10,000-story briefing ever held whole."""
     day = b.date or "undated"
-    stories = [{"story": story, "anchor": anchor, "paragraphs": _paragraphs(story.tldr), "tags": _tags(story.entities),
-                "source_count": _plural(len(story.sources), "source", "sources")}
-               for story, anchor in zip(b.stories, story_anchors(b.stories))]
-    return _template().render(b=b, day=day, shown_day=long_date(b.date) or day, stories=stories,
-                              summary=summary_line(b), usage=usage_line(b), csp=CONTENT_SECURITY_POLICY) + "\n"
+    anchors = story_anchors(b.stories)
+
+    def view(i: int) -> dict:
+        story = b.stories[i]
+        return {"story": story, "anchor": anchors[i], "paragraphs": _paragraphs(story.tldr),
+                "tags": _tags(story.entities), "source_count": _plural(len(story.sources), "source", "sources")}
+
+    stories = Lazy(len(b.stories), view)  # read twice by the template: contents, then the stories
+    yield from _template().generate(b=b, day=day, shown_day=long_date(b.date) or day, stories=stories,
+                                    summary=summary_line(b), usage=usage_line(b), csp=CONTENT_SECURITY_POLICY)
+    yield "\n"
