@@ -238,15 +238,15 @@ def r(value: float, digits: int = 3) -> float:
 class StageTimers:
     """Wall time per pipeline stage, by wrapping the functions the digest calls."""
 
-    # stage: (module, function names looked up in it at call time); the
+    # stage: (module, function names looked up in it at call time) pairs; the
     # digest cleans one page at a time, so its cleaning is timed per page.
     STAGES = {
-        "read_clean": ("summarize.digest.briefing", ("read_inputs",)),
-        "decode_clean": ("summarize.clean.cleaner", ("decode_bytes", "clean_text")),
-        "chunk": ("summarize.tldr.stage", ("article_parts",)),
-        "ground": ("summarize.tldr.stage", ("ground_entities", "check_tldr")),
-        "ground_story": ("summarize.digest.briefing", ("check_tldr", "merge_entities")),
-        "cluster": ("summarize.digest.briefing", ("group_indices",)),
+        "read_clean": (("summarize.digest.briefing", ("read_inputs",)),
+                       ("summarize.clean.cleaner", ("decode_bytes", "clean_text"))),
+        "chunk": (("summarize.tldr.stage", ("article_parts",)),),
+        "ground": (("summarize.tldr.stage", ("ground_entities", "check_tldr")),
+                   ("summarize.digest.briefing", ("check_tldr", "merge_entities"))),
+        "cluster": (("summarize.digest.briefing", ("group_indices",)),),
     }
 
     def __init__(self):
@@ -267,20 +267,14 @@ class StageTimers:
     def __enter__(self):
         import importlib
 
-        for stage, (module_name, names) in self.STAGES.items():
-            module = importlib.import_module(module_name)
-            for name in names:
-                original = getattr(module, name)
-                self._saved.append((module, name, original))
-                setattr(module, name, self._wrap(stage, original))
+        for stage, places in self.STAGES.items():
+            for module_name, names in places:
+                module = importlib.import_module(module_name)
+                for name in names:
+                    original = getattr(module, name)
+                    self._saved.append((module, name, original))
+                    setattr(module, name, self._wrap(stage, original))
         return self
-
-    def totals(self) -> dict[str, float]:
-        """Seconds per reported stage (the story's grounding counts as grounding)."""
-        stages = dict(self.seconds)
-        stages["ground"] = stages.get("ground", 0.0) + stages.pop("ground_story", 0.0)
-        stages["read_clean"] = stages.get("read_clean", 0.0) + stages.pop("decode_clean", 0.0)
-        return stages
 
     def __exit__(self, *exc):
         for module, name, original in reversed(self._saved):
@@ -310,7 +304,7 @@ def instrumented_digest(paths: list[str], caller, settings, out: Path) -> dict:
         write_briefing(briefing, out, FORMATS)
         render_seconds = time.perf_counter() - started
         cpu_seconds = _cpu_seconds() - cpu_started
-    stages = timers.totals()
+    stages = dict(timers.seconds)
     stages["render"] = render_seconds
     stages["llm_wait"] = briefing.usage.model_seconds
     total = digest_seconds + render_seconds
@@ -412,7 +406,7 @@ def worker_cli(spec: dict) -> dict:
             if exc.code not in (0, None):
                 raise
         main_seconds = time.perf_counter() - started
-    stages = timers.totals()
+    stages = dict(timers.seconds)
     return {"import_seconds": r(import_seconds), "main_seconds": r(main_seconds),
             "stages": {k: r(v) for k, v in stages.items()}}
 

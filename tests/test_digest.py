@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fake_openai import FakeOpenAI
 
-from summarize.digest.briefing import Member, group_members, order_stories, select_day
+from summarize.digest.briefing import Member, group_members, of_day, order_stories
 from summarize.models import ArticleSummary, CleanedArticle, Entity, Story, StorySource
 from summarize.tldr.stage import DEFAULT_PROMPT
 
@@ -117,10 +117,11 @@ def test_agency_copies_ride_along_as_sources_of_one_story():
     assert sorted(sorted(m.article.path for m in g) for g in groups) == [["a.txt", "b.txt"], ["c.txt"]]
 
 
-def test_select_day_keeps_failures_and_undated():
+def test_a_day_keeps_failures_and_undated():
     articles = [CleanedArticle(path="1", published="2026-01-03"), CleanedArticle(path="2", published="2026-01-02"),
                 CleanedArticle(path="3"), CleanedArticle(path="4", ok=False, error="empty file")]
-    kept, ignored = select_day(articles, date(2026, 1, 3))
+    kept = [a for a in articles if of_day(a, date(2026, 1, 3))]
+    ignored = len(articles) - len(kept)
     assert [a.path for a in kept] == ["1", "3", "4"] and ignored == 1
 
 

@@ -53,14 +53,10 @@ class Member:
     summary: ArticleSummary
 
 
-def select_day(articles: list[CleanedArticle], day: date | None) -> tuple[list[CleanedArticle], int]:
-    """Articles of `day` (undated ones too: they may well be from that day) and
-    the number ignored; failed inputs are always kept so they are reported."""
-    kept = [a for a in articles if of_day(a, day)]
-    return kept, len(articles) - len(kept)
-
-
 def of_day(article: CleanedArticle, day: date | None) -> bool:
+    """Whether the digest of `day` takes the article: one of that day, an
+    undated one (it may well be from that day), or a failed input, which is
+    always kept so that it is reported."""
     return day is None or not article.ok or article.published in (None, day.isoformat())
 
 

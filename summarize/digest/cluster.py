@@ -32,7 +32,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from scipy.sparse import csr_matrix
 
 from summarize.digest.vectors import (
-    RowStack,
     average_linkage,
     component_members,
     connected_labels,
@@ -41,6 +40,7 @@ from summarize.digest.vectors import (
     jaccard_pairs,
     row_dots,
     smooth_idf,
+    sparse_row,
     sublinear_weights,
     weighted_unit_rows,
     window_blocks,
@@ -253,14 +253,14 @@ def _text_vectors(items: Sequence[ClusterItem]) -> tuple[csr_matrix, csr_matrix]
     # One vocabulary and IDF from the full texts, so the short leads are
     # weighted by how common a word is in the whole day's pile.
     vocabulary: dict[str, int] = {}
-    full_rows = RowStack.of((sublinear_weights(content_terms(_full(item))) for item in items), vocabulary, grow=True)
+    full_rows = [sparse_row(sublinear_weights(content_terms(_full(item))), vocabulary, grow=True) for item in items]
     if not vocabulary:
         return None
-    lead_rows = RowStack.of((sublinear_weights(content_terms(_lead(item))) for item in items), vocabulary, grow=False)
-    full = full_rows.matrix(len(vocabulary))
+    lead_rows = [sparse_row(sublinear_weights(content_terms(_lead(item))), vocabulary, grow=False) for item in items]
+    full = csr_rows(full_rows, len(vocabulary))
     del full_rows, vocabulary
     idf = smooth_idf(full)
-    return weighted_unit_rows(lead_rows.matrix(full.shape[1]), idf), weighted_unit_rows(full, idf)
+    return weighted_unit_rows(csr_rows(lead_rows, full.shape[1]), idf), weighted_unit_rows(full, idf)
 
 
 # An entity named in the lead is what the report is about; one named only
@@ -343,7 +343,8 @@ def _entity_vectors(mentions: Sequence[dict[str, float]]) -> csr_matrix:
     # sharing a name every article has (the country of the day) counts little
     # and sharing a rare one (the city of the talks) counts much.
     vocabulary: dict[str, int] = {}
-    matrix = RowStack.of(mentions, vocabulary, grow=True).matrix(len(vocabulary))
+    rows = [sparse_row(found, vocabulary, grow=True) for found in mentions]
+    matrix = csr_rows(rows, len(vocabulary))
     return weighted_unit_rows(matrix, smooth_idf(matrix))
 
 

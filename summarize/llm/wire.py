@@ -6,10 +6,10 @@ blocking and the async client, and the Batch API's request lines).
 
 from __future__ import annotations
 
-from summarize.llm.backend import ChatRequest
+from summarize.llm.backend import CHAT_ROUTE, ChatRequest
 from summarize.text.tokens import count_tokens
 
-CHAT_PATH = "/v1/chat/completions"
+CHAT_PATH = "/v1" + CHAT_ROUTE  # as a Batch API request line names it, from the server's root
 # Tokens the API adds around each message and before the answer (OpenAI's
 # chat format); small next to an article, but not nothing next to a limit.
 MESSAGE_OVERHEAD = 4
