@@ -480,7 +480,7 @@ def gold_answer_fn():
         story_answer,
     )
 
-    from summarize.digest.cluster import content_terms
+    from summarize.digest.terms import content_terms
 
     records = list(gold_records().values())
     vocab = [set(content_terms(rec["body"])) for rec in records]

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from summarize.evaluate import fluency
+from summarize.evaluate import fluency, fluency_judge
 from summarize.evaluate.stats import DRAWS, SEED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -168,14 +168,14 @@ def record(pairs: list[tuple[str, str]]) -> None:
     """Judge the unrecorded sentences with the embedded model, appending to the recording."""
     from summarize.llm.embedded import EmbeddedLlama
 
-    replay = fluency.ReplayJudge()
+    replay = fluency_judge.ReplayJudge()
     todo = [(t, lang) for t, lang in pairs if replay.entry(t, lang) is None]
     print(f"{len(pairs) - len(todo)} of {len(pairs)} sentences recorded; asking the model for {len(todo)}", flush=True)
     if not todo:
         return
     llm = EmbeddedLlama()
     try:
-        judge = fluency.LiveJudge(llm._started()._client, model=llm.model)
+        judge = fluency_judge.LiveJudge(llm._started()._client, model=llm.model)
         started = time.perf_counter()
         for n, (text, language) in enumerate(todo, 1):
             judge(text, language)
@@ -197,14 +197,14 @@ def main(argv: list[str] | None = None) -> int:
         record([(r["text"], r["language"]) for r in rows])
     if args.record_tldrs:
         record(recorded_tldr_sentences())
-    judge = fluency.ReplayJudge()
+    judge = fluency_judge.ReplayJudge()
     if args.fit:
         fit_thresholds(rows, judge)
         return 0
     missing = sum(1 for r in rows if judge(r["text"], r["language"]) is None)
     latencies = [e["latency"] for r in rows if (e := judge.entry(r["text"], r["language"])) and e.get("latency")]
     print(f"{len(rows)} sentences, {len(rows) - missing} with a recorded judgment "
-          f"({fluency.JUDGE_VERSION}, {judge.model}, {np.mean(latencies or [0]):.1f} s each when recorded); "
+          f"({fluency_judge.JUDGE_VERSION}, {judge.model}, {np.mean(latencies or [0]):.1f} s each when recorded); "
           f"thresholds {fluency.JUDGE_THRESHOLD}")
     with_judge = judged(rows, judge)
     report(rows, judged(rows, None), "checks alone")

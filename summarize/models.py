@@ -94,6 +94,45 @@ class ExtractAnswer(BaseModel):
     sentences: list[int]
 
 
+NameLabel = Literal["PER", "ORG", "LOC", "other"]
+
+
+class LabelAnswer(BaseModel):
+    """A label for every name the tool found, keyed by the name, and the
+    numbers of the sentences that carry the story. The request's schema makes
+    each found name a required key, so the model labels all of them in order
+    and cannot add one."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entities: dict[str, NameLabel]
+    sentences: list[int]
+
+
+NameKind = Literal["person", "organisation", "place", "event", "product", "law or plan", "common word"]
+# The kinds of name that are entities, and their types.
+KIND_TYPES: dict[str, EntityType] = {"person": "PER", "organisation": "ORG", "place": "LOC"}
+
+
+class KindAnswer(BaseModel):
+    """LabelAnswer with a kind for every found name instead of a type or
+    "other": the names that are no entity get a kind of their own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    entities: dict[str, NameKind]
+    sentences: list[int]
+
+
+class StoryPickAnswer(BaseModel):
+    """The numbers of the reports' sentences that tell the story; the tool
+    puts them together (`digest.picked`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sentences: list[int]
+
+
 class StoryAnswer(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

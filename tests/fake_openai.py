@@ -146,8 +146,16 @@ def is_story_request(request: Json) -> bool:
     return schema.get("name") == "story" or "headline" in properties
 
 
+def picked_story_answer(request: Json) -> str:
+    """A schema-valid answer of a story version that picks sentences: the first two offered."""
+    sentences = _json_schema(request)["schema"]["properties"]["sentences"]
+    return json.dumps({"sentences": sentences["items"].get("enum", [1])[:2]})
+
+
 def default_answer(request: Json) -> str:
-    """Answer in whichever of our two schemas the request asks for."""
+    """Answer in whichever of our schemas the request asks for."""
+    if _json_schema(request).get("name") == "story_pick":
+        return picked_story_answer(request)
     return story_answer(request) if is_story_request(request) else echo_tldr_answer(request)
 
 

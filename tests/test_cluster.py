@@ -393,3 +393,36 @@ def test_similarity_matrices_are_symmetric_with_unit_diagonal_for_texts_with_con
     assert np.allclose(similarity, similarity.T)
     assert np.allclose(np.diag(similarity), cluster.LEAD_WEIGHT + cluster.BODY_WEIGHT + cluster.ENTITY_WEIGHT)
     assert similarity[0, 1] > similarity[0, 2]
+
+
+NOBEL_DE = ClusterItem(
+    key="de/nobelpreis.html", published=date(2025, 10, 7), language="de",
+    title="Physik-Nobelpreis für Quantenforscher",
+    text=("Der Nobelpreis für Physik geht in diesem Jahr an die Quantenphysiker John Clarke, Michel Devoret und "
+          "John Martinis. Das teilte die Akademie in Stockholm mit. Die Forscher hätten gezeigt, dass sich "
+          "Quanteneffekte in einem elektrischen Schaltkreis beobachten lassen."),
+    entities=["John Clarke", "Michel Devoret", "John Martinis", "Stockholm"],
+)
+NOBEL_EN = ClusterItem(
+    key="en/nobel-prize.html", published=date(2025, 10, 7), language="en",
+    title="Three scientists win the Nobel Prize in Physics",
+    text=("STOCKHOLM: John Clarke, Michel H. Devoret and John M. Martinis won the Nobel Prize in Physics on "
+          "Tuesday for showing that quantum effects can be seen in an electrical circuit you can hold in a hand."),
+    entities=["John Clarke", "Michel H. Devoret", "John M. Martinis", "Stockholm"],
+)
+STORM_EN = ClusterItem(
+    key="en/storm.html", published=date(2025, 10, 7), language="en",
+    title="Storm closes ferry port",
+    text=("Storm Elin closed the ferry port of Kettleby on Tuesday, and about 40,000 homes in Cornwall lost power "
+          "overnight, Western Grid Networks said. Trains to Stockholm were not affected."),
+    entities=["Kettleby", "Cornwall", "Western Grid Networks", "Stockholm"],
+)
+
+
+def test_one_event_in_two_languages_is_one_story_by_its_names() -> None:
+    # The texts share no content word; the names, with or without middle initials, are the evidence.
+    assert cluster.entity_key("Michel H. Devoret") == cluster.entity_key("Michel Devoret")
+    assert cluster_stories([NOBEL_DE, NOBEL_EN, STORM_EN]) == [[0, 1], [2]]
+    # Without the languages the pair is judged on words as well, which two languages do not share.
+    unknown = [item.model_copy(update={"language": None}) for item in (NOBEL_DE, NOBEL_EN)]
+    assert story_similarity(unknown)[0, 1] < story_similarity([NOBEL_DE, NOBEL_EN])[0, 1]

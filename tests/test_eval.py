@@ -104,32 +104,46 @@ def test_report_writes_json_and_html_with_charts(small_dataset, tmp_path):
     assert page.count("<svg") >= 10 and "entity_f1" in page
 
 
-def test_committed_recordings_replay_the_default_prompt():
-    """The embedded model's answers for the default version are committed for
-    the articles the pipeline was built on (older versions may lack answers
-    where this round's cleaner changed an article's text)."""
+def _defaults() -> list[str]:
+    """The fallback default and the embedded model's own (prompts/defaults.toml)."""
+    from summarize.llm.embedded import MODEL_NAME
+    from summarize.llm.prompts import default_prompt
     from summarize.tldr.stage import DEFAULT_PROMPT
 
-    result = run("--replay", "--json", "--split", "tuned", "--prompt", DEFAULT_PROMPT)
+    return list(dict.fromkeys([DEFAULT_PROMPT, default_prompt("tldr", MODEL_NAME)]))
+
+
+@pytest.mark.parametrize("prompt", _defaults())
+def test_committed_recordings_replay_the_default_prompt(prompt):
+    """The embedded model's answers for the default versions are committed for
+    the articles the pipeline was built on (older versions may lack answers
+    where this round's cleaner changed an article's text)."""
+    result = run("--replay", "--json", "--split", "tuned", "--prompt", prompt)
     assert result.returncode == 0, result.stderr
     columns = json.loads(result.stdout)["columns"]
     assert all(c["metrics"]["not_recorded"] == 0 for c in columns)
     assert all(c["metrics"]["failure_rate"] < 0.5 for c in columns if c["name"] != "lead-3")
 
 
-def test_the_default_prompt_beats_lead3_on_faithful_compression_with_the_embedded_model():
+@pytest.mark.parametrize("prompt", _defaults())
+def test_the_default_prompt_beats_lead3_on_faithful_compression_with_the_embedded_model(prompt):
     """What a default TLDR prompt must show, replayed from the committed answers:
-    as faithful as the lead baseline, much shorter, no copies, the right language."""
-    from summarize.tldr.stage import DEFAULT_PROMPT
+    as faithful as the lead baseline, much shorter, the right language, and
+    no copies; an extract is the article's own whole sentences by design, so it
+    copies and is allowed two thirds of lead-3's length instead of half."""
+    from summarize.llm.prompts import load_prompt
+    from summarize.tldr.select import EXTRACT_SCHEMAS
 
-    result = run("--replay", "--json", "--split", "tuned", "--prompt", DEFAULT_PROMPT)
+    result = run("--replay", "--json", "--split", "tuned", "--prompt", prompt)
     assert result.returncode == 0, result.stderr
     columns = {c["name"]: c["metrics"] for c in json.loads(result.stdout)["columns"]}
-    default, lead = columns[DEFAULT_PROMPT], columns["lead-3"]
+    default, lead = columns[prompt], columns["lead-3"]
+    extract = load_prompt(prompt).schema_name in EXTRACT_SCHEMAS
     assert default["faithful_compression"] >= lead["faithful_compression"] + 0.05
     assert default["tldr_faithfulness"] >= lead["tldr_faithfulness"] - 0.02
-    assert default["compression"] <= lead["compression"] / 2
-    assert default["copied"] <= 0.1 and default["language_ok"] >= 0.9 and default["failure_rate"] == 0
+    assert default["compression"] <= lead["compression"] * (2 / 3 if extract else 1 / 2)
+    assert default["language_ok"] >= 0.9 and default["failure_rate"] == 0
+    assert default["copied"] <= 0.1 or extract
 
 
 def biased_or_fair_judge(prefer_longer: bool):

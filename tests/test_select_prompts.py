@@ -16,6 +16,7 @@ from test_embedded import smollm2_path
 from summarize.digest.briefing import Member, build_briefing, make_story
 from summarize.digest.headlines import best_headline, is_headline_like
 from summarize.digest.language import briefing_language, differing_figures
+from summarize.digest.picked import numbered_reports, picked_story
 from summarize.digest.settings import DigestSettings
 from summarize.llm import embedded
 from summarize.llm.backend import OpenAIChat, RetryPolicy
@@ -46,6 +47,13 @@ def choosing_answer(request: dict) -> str:
     properties = _schema(request)["properties"]
     if "headline" in properties:
         return story_answer(request)
+    if properties["entities"]["type"] == "object":  # labels keyed by the found names
+        names = properties["entities"]["required"]
+        kinds = names and "person" in properties["entities"]["properties"][names[0]]["enum"]
+        person, place, other = ("person", "place", "common word") if kinds else ("PER", "LOC", "other")
+        labels = {n: other if n == "Washington" else person if " " in n else place for n in names}
+        return json.dumps({"entities": labels, "sentences": properties["sentences"]["items"]["enum"][:2]},
+                          ensure_ascii=False)
     names = properties["entities"]["items"]["properties"]["name"].get("enum", [])
     answer = {"entities": [{"name": n, "type": "PER" if " " in n else "LOC"} for n in names]}
     if "sentences" in properties:
@@ -114,6 +122,37 @@ def test_a_name_outside_the_list_is_rejected_and_the_list_keys_the_cache(tmp_pat
         store.close()
 
 
+def test_labels_are_a_mapping_whose_keys_are_the_found_names():
+    prompt = load_prompt("tldr@v10")
+    schema = prompt.json_schema({"entities": ["Rustem Umjerow", "Kiew"], "sentences": [1, 3]})
+    entities = schema["properties"]["entities"]
+    assert entities["required"] == ["Rustem Umjerow", "Kiew"] and entities["additionalProperties"] is False
+    assert entities["properties"]["Kiew"] == {"enum": ["PER", "ORG", "LOC", "other"], "type": "string"}
+    assert prompt.json_schema({"entities": [], "sentences": [1]})["properties"]["entities"]["required"] == []
+    variables = {"article": "[1] Rustem Umjerow war in Kiew."}
+    with FakeOpenAI(answer=lambda r: json.dumps({"entities": {"Olaf Merz": "PER"}, "sentences": [1]})) as fake:
+        with pytest.raises(AnswerError, match="'Olaf Merz' is not one of the listed values"):
+            fake_caller(fake).ask(prompt, variables, Usage(), choices={"entities": ["Kiew"], "sentences": [1]})
+
+
+def test_a_grammar_bound_model_labels_every_found_name_in_order():
+    from summarize.llm.backend import ChatRequest
+
+    backend = embedded.EmbeddedLlama(model_path=smollm2_path(), slot_context=2048)
+    prompt = load_prompt("tldr@v10")
+    names = ["Anna Weber", "Berlin", "Olaf Merz"]
+    schema = prompt.json_schema({"entities": names, "sentences": [1]})
+    messages = prompt.messages(article="[1] Anna Weber besucht am Montag Olaf Merz in Berlin.")
+    try:
+        result = backend.complete(ChatRequest(messages=messages, schema_name=prompt.schema_name, schema=schema,
+                                              max_tokens=120))
+    finally:
+        backend.close()
+    answer = json.loads(result.content)
+    assert list(answer["entities"]) == names, result.content
+    assert set(answer["entities"].values()) <= {"PER", "ORG", "LOC", "other"} and set(answer["sentences"]) == {1}
+
+
 def test_a_grammar_bound_model_cannot_answer_outside_the_list():
     import re
 
@@ -171,16 +210,22 @@ def test_trimming_removes_only_what_can_go():
 # --- the stage ----------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("ref", ["tldr@v8", "tldr@v9"])
+@pytest.mark.parametrize("ref", ["tldr@v8", "tldr@v9", "tldr@v10", "tldr@v11"])
 def test_one_call_chooses_entities_and_the_checks_still_run(ref):
     with FakeOpenAI(answer=choosing_answer) as fake:
         summary = summarize_article(article(), fake_caller(fake), TldrSettings.load(ref))
         request = fake.requests[0]
     assert summary.ok and summary.usage.calls == 1
-    assert {e.name: e.type for e in summary.entities} == {"Rustem Umjerow": "PER", "Kiew": "LOC", "Paris": "LOC",
-                                                          "USA": "LOC", "Washington": "LOC"}
-    assert "Names found in the article:\nKiew\nRustem Umjerow\nParis" in last_user_message(request)
-    if ref == "tldr@v9":
+    expected = {"Rustem Umjerow": "PER", "Kiew": "LOC", "Paris": "LOC", "USA": "LOC", "Washington": "LOC"}
+    if ref in ("tldr@v10", "tldr@v11"):
+        # Every found name is a key to label; the one labelled "other" is no entity.
+        assert _schema(request)["properties"]["entities"]["required"] == ["Kiew", "Rustem Umjerow", "Paris", "USA",
+                                                                          "Washington"]
+        del expected["Washington"]
+    else:
+        assert "Names found in the article:\nKiew\nRustem Umjerow\nParis" in last_user_message(request)
+    assert {e.name: e.type for e in summary.entities} == expected
+    if ref in ("tldr@v9", "tldr@v10", "tldr@v11"):
         assert "[2] Chefunterhändler Rustem Umjerow" in article_text(last_user_message(request))
         assert summary.tldr.startswith("Die Sicherheitsberater der Verbündeten haben am Samstag in Kiew")
         assert summary.tldr.endswith("es seien 15 Staaten vertreten gewesen.")
@@ -295,3 +340,48 @@ def test_the_briefing_says_which_sources_were_translated():
     text = render_markdown(Briefing(date="2026-01-03", stories=[story], language="en"))
     assert "Zeitung — untitled — undated — a.txt — translated from de" in text
     assert "b.txt — translated" not in text
+
+
+# --- a story told with its reports' sentences --------------------------------------------
+
+FERRY_A = ("Neue Fähre für den Hafen\n\n"
+           "Die Hafengesellschaft hat am Montag ihre erste Elektrofähre in Dienst gestellt. "
+           "Sie soll täglich 2.000 Fahrgäste befördern. Drei weitere Fähren sollen folgen.")
+FERRY_B = ("Elektrofähre startet\n\n"
+           "Die erste Elektrofähre der Hafengesellschaft fährt seit Montag zwischen Altstadt und Werft. "
+           "Das Schiff ist für 1.800 Fahrgäste am Tag ausgelegt. Drei weitere Fähren sollen folgen.")
+
+
+def test_story_sentences_are_picked_by_number_and_figures_name_their_outlet():
+    reports = [("Stadtanzeiger", "Die Fähre fährt seit Montag. Sie soll täglich 2.000 Fahrgäste befördern.",
+                "… 2.000 Fahrgäste … 3 Fähren"),
+               ("Nordkurier", "Die erste Elektrofähre fährt. Das Schiff ist für 1.800 Fahrgäste ausgelegt.",
+                "… 1.800 Fahrgäste … 3 Fähren")]
+    shown, sentences = numbered_reports(reports)
+    assert shown.splitlines()[:3] == ["Report 1 — outlet: Stadtanzeiger", "[1] Die Fähre fährt seit Montag.",
+                                      "[2] Sie soll täglich 2.000 Fahrgäste befördern."]
+    assert picked_story([1, 2, 4, 1], sentences, 60) == (
+        "Die Fähre fährt seit Montag. Sie soll täglich 2.000 Fahrgäste befördern (Stadtanzeiger). "
+        "Das Schiff ist für 1.800 Fahrgäste ausgelegt (Nordkurier).")
+    assert picked_story([2, 1, 4], sentences, 12) == "Sie soll täglich 2.000 Fahrgäste befördern (Stadtanzeiger). " \
+                                                     "Die Fähre fährt seit Montag.", "a later pick that does not fit goes"
+
+
+def test_a_picked_story_is_one_call_that_writes_nothing():
+    members = []
+    for text, path, outlet in ((FERRY_A, "a.txt", "Stadtanzeiger"), (FERRY_B, "b.txt", "Nordkurier")):
+        a = article(text, path=path, source=outlet)
+        members.append(Member(a, ArticleSummary(path=path, source=outlet, title=a.title, language="de",
+                                                tldr=a.text.split(". ")[0] + ". " + a.text.split(". ")[1] + ".")))
+
+    def picking(request: dict) -> str:
+        assert _schema(request)["properties"]["sentences"]["items"]["enum"] == [1, 2, 3, 4]
+        return json.dumps({"sentences": [1, 4]})
+
+    with FakeOpenAI(answer=picking) as fake:
+        story = make_story(members, fake_caller(fake), load_prompt("story@v4"), "de", Usage(), extractive=True)
+        assert fake.calls == 1
+        assert "[3] Die erste Elektrofähre der Hafengesellschaft" in last_user_message(fake.requests[0])
+    assert story.tldr == ("Die Hafengesellschaft hat am Montag ihre erste Elektrofähre in Dienst gestellt. "
+                          "Das Schiff ist für 1.800 Fahrgäste am Tag ausgelegt (Nordkurier).")
+    assert story.headline in ("Neue Fähre für den Hafen", "Elektrofähre startet") and not story.flags

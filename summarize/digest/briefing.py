@@ -17,6 +17,7 @@ from summarize.clean.cleaner import clean_each
 from summarize.clean.metadata import derive_title
 from summarize.digest.headlines import best_headline, is_headline_like
 from summarize.digest.language import briefing_language, differing_figures, in_language
+from summarize.digest.picked import numbered_reports, picked_story
 from summarize.digest.settings import DigestSettings
 from summarize.digest.shelf import Lazy, Shelf
 from summarize.digest.stored import as_rerun, briefing_key, is_reusable
@@ -164,6 +165,7 @@ def cluster_item(member: Member) -> ClusterItem:
 
     return ClusterItem(key=member.article.path, published=member.article.published,
                        title=member.article.title or "", text=member.article.full_text(),
+                       language=member.article.language,
                        entities=[e.name for e in member.summary.entities],
                        entity_types={e.name: e.type for e in member.summary.entities})
 
@@ -241,13 +243,15 @@ def make_story(group: list[Member], caller: StructuredCaller, prompt: Prompt, la
         flags=list(lead.summary.flags), ungrounded=sorted({name for m in group for name in m.summary.ungrounded}),
         language=lang,
     )
-    source_text = "\n\n".join(m.article.full_text() for m in group)
+    source_text = sources_text(group)
     real = best_headline([m.article for m in same], story.entities, lang)
     if foreign:
         return _translated(story, lead, caller, translate, lang, source_text, usage)
     if len({m.summary.tldr for m in writers}) == 1:
         story.headline = real or story.headline
         return story  # one article, or identical copies of it
+    if prompt.schema_name == "story_pick":
+        return _picked(story, writers, caller, prompt, usage, real)
     variables = {"article": reports_for_merge(writers), "language": language_name(lang)}
     if prompt.uses("figures"):
         variables["figures"] = differing_figures(
@@ -264,6 +268,33 @@ def make_story(group: list[Member], caller: StructuredCaller, prompt: Prompt, la
     story.tldr, story.dropped_sentences = repaired.text, repaired.dropped
     story.flags = check_tldr(story.tldr, source_text, max_words=prompt.max_words).flags
     return story
+
+
+def _picked(story: Story, writers: list[Member], caller: StructuredCaller, prompt: Prompt, usage: Usage,
+            headline: str | None) -> Story:
+    """The story told with the sentences the model picks from the reports' TLDRs."""
+    ordered = sorted(writers, key=lambda m: m.article.published or "", reverse=True)
+    shown, sentences = numbered_reports([(m.summary.source or "", m.summary.tldr or "", m.article.full_text())
+                                         for m in ordered])
+    story.headline = headline or story.headline
+    try:
+        answer = caller.ask(prompt, {"article": shown}, usage,
+                            choices={"sentences": [s.number for s in sentences]})
+    except (AnswerError, LLMError) as exc:
+        story.flags.append("merge_failed")
+        story.tldr = f"{story.tldr} (merged summary unavailable: {exc})"
+        return story
+    story.tldr = picked_story(answer.sentences, sentences, prompt.max_words) or story.tldr
+    story.flags = [f for f in check_tldr(story.tldr, sources_text(writers), max_words=prompt.max_words).flags
+                   if f != "copied"]
+    return story
+
+
+def sources_text(group: Sequence[Member]) -> str:
+    """What a story's names and numbers must come from: its reports, and the
+    names of their outlets, which a story may cite ("laut zeit.de")."""
+    outlets = sorted({m.summary.source for m in group if m.summary.source})
+    return "\n\n".join([", ".join(outlets)] * bool(outlets) + [m.article.full_text() for m in group])
 
 
 def _merge_view(member: Member) -> str:

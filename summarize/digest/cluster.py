@@ -25,12 +25,12 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 from scipy.sparse import csr_matrix
 
+from summarize.digest.terms import content_terms
 from summarize.digest.vectors import (
     average_linkage,
     component_members,
@@ -45,7 +45,7 @@ from summarize.digest.vectors import (
     weighted_unit_rows,
     window_blocks,
 )
-from summarize.ground.lexicon import alias_group, alias_key, alias_variants, lemmatize
+from summarize.ground.lexicon import alias_group, alias_key, alias_variants
 from summarize.text.normalize import content_words, fold
 
 
@@ -58,6 +58,7 @@ class ClusterItem(BaseModel):
     published: date | None = None
     title: str = ""
     text: str = ""
+    language: str | None = None  # ISO 639-1, where known
     entities: list[str] = Field(default_factory=list)  # grounded names, as the article's answer gives them
     entity_types: dict[str, str] = Field(default_factory=dict)  # name -> PER, ORG or LOC, where known
 
@@ -111,60 +112,8 @@ BLOCK_ENTRIES = 1 << 18
 
 # --- text normalisation ---------------------------------------------------------
 
-# Function words carry no event information but dominate raw counts (folded forms).
-_GERMAN_STOP_WORDS = frozenset(
-    """
-    aber alle allem allen aller alles als also am an ander andere anderem anderen
-    anderer anderes auch auf aus bei beim bereits bin bis bist da dabei damit dann
-    das dass dem demnach den denen denn der deren des dessen die dies diese diesem
-    diesen dieser dieses doch dort du durch ein eine einem einen einer eines einig
-    einige er es etwa euch fur gegen gewesen hab habe haben hat hatte hatten heute
-    hier hin hinter ich ihm ihn ihnen ihr ihre ihrem ihren ihrer ihres im in indem
-    ins ist ja jede jedem jeden jeder jedes jetzt kann kein keine keinem keinen
-    keiner konnen konnte man manche mehr mein mich mir mit muss mussen musste nach
-    nachdem nicht nichts noch nun nur ob oder ohne rund sagen sagt sagte schon sehr
-    sei seien sein seine seinem seinen seiner seit sich sie sind so soll sollen
-    sollte sondern sowie uber um und uns unser unsere unter viel vom von vor war
-    waren warum was weil welche welchem welchen welcher wenn wer werde werden wie
-    wieder will wir wird wo wollen worden wurde wurden zu zudem zum zur zwar
-    zwischen
-    """.split()
-)
-_ENGLISH_STOP_WORDS = frozenset(
-    """
-    a about above across after afterwards again against all almost along already also although always
-    am among an and another any anyone anything are around as at back be became because become been
-    before behind being below beside besides between beyond both but by can cannot could did do does
-    done down during each either else even ever every everyone everything few for former from further
-    had has have he hence her here hers herself him himself his how however if in indeed into is it its
-    itself last latter least less made many may me meanwhile might more moreover most mostly much must
-    my myself neither never nevertheless next no nobody none nor not nothing now of off often on once
-    one only onto or other others otherwise our ours ourselves out over own per perhaps rather said same
-    say says several she should since so some something sometimes still such than that the their them
-    themselves then there thereby therefore these they this those though through throughout thus to
-    together too toward towards under until up upon us very via was we well were what whatever when
-    whenever where whereas whether which while who whoever whole whom whose why will with within without
-    would yet you your yours yourself
-    """.split()
-)
-_STOP_WORDS = _GERMAN_STOP_WORDS | _ENGLISH_STOP_WORDS
-_WORD = re.compile(r"[^\W\d_]{2,}")
+# Content words (`digest.terms`); shingles keep every word.
 _TOKEN = re.compile(r"\w+")
-_LEMMA_LANGUAGES = ("de", "en")
-
-
-@lru_cache(maxsize=16384)
-def _term(word: str) -> str | None:
-    folded = fold(word)
-    if folded in _STOP_WORDS:
-        return None
-    lemma = fold(lemmatize(word, lang=_LEMMA_LANGUAGES))
-    return None if lemma in _STOP_WORDS else lemma
-
-
-def content_terms(text: str) -> list[str]:
-    """Lemmatised, folded content words: `Gespräche` and `Gespräch` count as one."""
-    return [term for word in _WORD.findall(text) if (term := _term(word))]
 
 
 def _lead(item: ClusterItem) -> str:
@@ -274,11 +223,16 @@ BODY_MENTION = 0.5
 TYPE_WEIGHTS = {"LOC": 3.0, "ORG": 1.0, "PER": 0.33}
 
 
+_INITIAL = re.compile(r"(?<=\w)\s+[A-Z]\.(?=\s+\w)")
+
+
 def entity_key(name: str) -> str:
     """One key per real-world entity across articles: "Kiew" in one outlet and
-    "Kyjiw" in another count as the same place."""
+    "Kyjiw" in another count as the same place, "Michel H. Devoret" and
+    "Michel Devoret" as the same person."""
     group = alias_group(name)
-    return f"alias-group-{group}" if group is not None else alias_key(name)
+    return f"alias-group-{group}" if group is not None else alias_key(_INITIAL.sub(" ", name))
+
 
 
 def _name_stems(name: str) -> tuple[str, ...]:
@@ -356,24 +310,36 @@ class StoryVectors:
     text: tuple[csr_matrix, csr_matrix] | None  # None: not one content word in the pile
     entities: csr_matrix | None  # None: no item names an entity
     has_entities: np.ndarray
+    languages: np.ndarray  # a code per item, -1 where unknown
+
+    def across_languages(self, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
+        """Per pair, whether the two items are in two different known languages."""
+        a, b = self.languages[rows], self.languages[cols]
+        return (a != b) & (a >= 0) & (b >= 0)
 
 
 def story_vectors(items: Sequence[ClusterItem]) -> StoryVectors:
     text = _text_vectors(items)
     mentions = entity_mentions(items)
     has_entities = np.array([bool(found) for found in mentions], dtype=bool)
-    return StoryVectors(text, _entity_vectors(mentions) if has_entities.any() else None, has_entities)
+    codes: dict[str, int] = {}
+    languages = np.array([codes.setdefault(item.language, len(codes)) if item.language else -1 for item in items],
+                         dtype=np.int16)
+    return StoryVectors(text, _entity_vectors(mentions) if has_entities.any() else None, has_entities, languages)
 
 
 def _combined(lead: np.ndarray, full: np.ndarray | float, entity: np.ndarray | None,
-              both_named: np.ndarray) -> np.ndarray:
+              both_named: np.ndarray, across: np.ndarray) -> np.ndarray:
     """The story similarity from its parts, for arrays of any one shape."""
     similarity = LEAD_WEIGHT * lead + BODY_WEIGHT * full
     if entity is None:
         return similarity / (LEAD_WEIGHT + BODY_WEIGHT)
     # Missing entities (a failed extraction) are no evidence against a
     # match: such pairs are judged on the text alone, on the same scale.
-    return np.where(both_named, similarity + ENTITY_WEIGHT * entity, similarity / (LEAD_WEIGHT + BODY_WEIGHT))
+    # Likewise two languages share names, not words: such pairs are judged
+    # on their names alone.
+    named = np.where(across, entity, similarity + ENTITY_WEIGHT * entity)
+    return np.where(both_named, named, similarity / (LEAD_WEIGHT + BODY_WEIGHT))
 
 
 def similarity_block(vectors: StoryVectors, rows: np.ndarray, cols: np.ndarray) -> np.ndarray:
@@ -383,7 +349,8 @@ def similarity_block(vectors: StoryVectors, rows: np.ndarray, cols: np.ndarray) 
         lead, full = (cosine_block(unit, rows, cols) for unit in vectors.text)
     entity = cosine_block(vectors.entities, rows, cols) if vectors.entities is not None else None
     has = vectors.has_entities
-    return _combined(lead, full, entity, has[rows][:, None] & has[cols][None, :])
+    across = vectors.across_languages(rows[:, None], cols[None, :])
+    return _combined(lead, full, entity, has[rows][:, None] & has[cols][None, :], across)
 
 
 def story_similarity(items: Sequence[ClusterItem]) -> np.ndarray:
@@ -457,15 +424,17 @@ def _close_pairs(vectors: StoryVectors, rows: np.ndarray, cols: np.ndarray, want
     entity = (cosine_block(vectors.entities, rows, cols, transposed["entities"])[r, c]
               if vectors.entities is not None else None)
     both_named = vectors.has_entities[rows[r]] & vectors.has_entities[cols[c]]
+    across = vectors.across_languages(rows[r], cols[c])
     either_undated = undated[rows[r]] | undated[cols[c]]
     needed = JOIN_THRESHOLD + np.where(either_undated, UNDATED_MARGIN, 0.0) - _EDGE_TOLERANCE
     full = 1.0 if vectors.text is not None else 0.0
-    maybe = _combined(lead, full, entity, both_named) > needed
-    r, c, lead, needed, both_named = r[maybe], c[maybe], lead[maybe], needed[maybe], both_named[maybe]
+    maybe = _combined(lead, full, entity, both_named, across) > needed
+    r, c, lead, needed, both_named, across = (r[maybe], c[maybe], lead[maybe], needed[maybe], both_named[maybe],
+                                              across[maybe])
     entity = entity[maybe] if entity is not None else None
     if vectors.text is not None and len(r):
         full = row_dots(vectors.text[1], rows[r], cols[c])
-    close = _combined(lead, full, entity, both_named) > needed
+    close = _combined(lead, full, entity, both_named, across) > needed
     return rows[r[close]], cols[c[close]]
 
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from summarize.llm.prompts import Prompt, load_prompt
+from summarize.tldr.select import EXTRACT_SCHEMAS
 from summarize.tldr.stage import TRANSLATE_PROMPT, TldrSettings
 
 STORY_PROMPT = "story@v2"
@@ -22,7 +23,7 @@ class DigestSettings:
 
     @property
     def extractive(self) -> bool:
-        return self.tldr.prompt.schema_name == "tldr_extract"
+        return self.tldr.prompt.schema_name in EXTRACT_SCHEMAS
 
     @classmethod
     def load(cls, *, prompt: str, story_prompt: str = STORY_PROMPT, language: str | None = None,

@@ -14,21 +14,16 @@ alone, and the result says so.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 import re
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
-from pathlib import Path
 
+from summarize.evaluate.fluency_judge import Judge
 from summarize.ground import lexicon
 from summarize.llm.chunk import split_sentences
-from summarize.llm.embedded import MODEL_NAME
 
 LANGUAGES = ("de", "en")
 _WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*-?")
@@ -79,13 +74,17 @@ def _de_participle(word: str) -> bool:
 _EN_AUX = {"is", "are", "was", "were", "be", "been", "being", "has", "have", "had", "do", "does", "did", "will",
            "would", "can", "could", "may", "might", "must", "shall", "should"}
 _EN_MODALS = {"will", "would", "can", "could", "may", "might", "must", "shall", "should"}
+# Past forms the dictionary gives as their own lemma ("won" is also a currency).
+_EN_IRREGULAR_PAST = frozenset("won left hit cut put set rose thought shot felt beat bet bid cast cost hurt let quit "
+                               "read shut split spread broke".split())
+_EN_PREPOSITIONS = frozenset("in of for on at with by from into over under between among".split())
 
 
 def _en_verb(word: str, before: str = "") -> bool:
     """A verb candidate: an auxiliary or a lower-case inflected form ("cuts",
     "closed", "swept"); an -ing form only after an auxiliary, because "warning"
     or "flooding" in a noun list is a noun."""
-    if word.lower() in _EN_AUX:
+    if word.lower() in _EN_AUX or word in _EN_IRREGULAR_PAST:
         return True
     if word != word.lower():
         return False
@@ -281,9 +280,12 @@ def english_verb_form(text: str, language: str) -> list[str]:
         following = words[i + 2] if words[i + 1] == "not" and i + 2 < len(words) else words[i + 1]
         if word.lower() in _EN_MODALS and (following == "to" or _inflected(following, ("s", "ing", "ed"))):
             found.append(f"{word} {following}")
-    return found + [f"{before} {word}" for before, word in pairwise(words)
+    # A plural noun shortly after a preposition is its object, not the subject:
+    # "the mechanism for billions of euros in climate policies is".
+    return found + [f"{before} {word}" for j, (before, word) in enumerate(pairwise(words))
                     if word in ("is", "was", "has") and before == before.lower() and len(before) > 3
-                    and not before.endswith(("us", "is", "ics")) and _inflected(before)]
+                    and not before.endswith(("us", "is", "ics")) and _inflected(before)
+                    and not _EN_PREPOSITIONS.intersection(w.lower() for w in words[max(0, j - 2):j])]
 
 
 # Prepositions that take only the dative or genitive, where an adjective
@@ -357,91 +359,6 @@ CHECKS: dict[str, Callable[[str, str], list[str]]] = {check.__name__: check for 
 def check_hits(text: str, language: str) -> dict[str, list[str]]:
     """The checks that fire on one sentence, with their evidence."""
     return {name: hits for name, check in CHECKS.items() if (hits := check(text, language))}
-
-
-JUDGE_VERSION = "fluency-judge@v1"
-JUDGE_MODEL = MODEL_NAME
-_YES, _NO = {"yes", "ja"}, {"no", "nein"}
-
-
-def default_recording_path(model: str = JUDGE_MODEL) -> Path:
-    return Path(__file__).resolve().parents[2] / "evals" / "recordings" / f"fluency-judge-{model}.jsonl"
-
-
-def judge_messages(text: str, language: str) -> list[dict]:
-    name = {"de": "German", "en": "English"}[language]
-    return [{"role": "system", "content": "You are a strict proofreader."},
-            {"role": "user", "content": f"Is this a grammatically correct, complete {name} sentence? "
-                                        f"Answer Yes or No.\n\n{text}"}]
-
-
-def judge_key(text: str, language: str, model: str = JUDGE_MODEL, version: str = JUDGE_VERSION) -> str:
-    return hashlib.sha256(json.dumps([version, model, language, text], ensure_ascii=False).encode()).hexdigest()
-
-
-def broken_probability(top_logprobs: list[list]) -> float | None:
-    """P(No) / (P(Yes) + P(No)) over the first answer token's candidates, all
-    spellings of each answer together; None when neither is among them."""
-    yes = sum(math.exp(lp) for token, lp in top_logprobs if token.strip().lower() in _YES)
-    no = sum(math.exp(lp) for token, lp in top_logprobs if token.strip().lower() in _NO)
-    return no / (yes + no) if yes + no > 0 else None
-
-
-# P(broken) of a sentence in a language, None when there is no answer.
-Judge = Callable[[str, str], "float | None"]
-
-
-class ReplayJudge:
-    """Recorded judgments only: a sentence nobody recorded has no answer."""
-
-    def __init__(self, path: Path | None = None, *, model: str = JUDGE_MODEL, version: str = JUDGE_VERSION):
-        self.path = path or default_recording_path(model)
-        self.model, self.version = model, version
-        self._entries: dict[str, dict] = {}
-        lines = self.path.read_text(encoding="utf-8").splitlines() if self.path.is_file() else []
-        for entry in (json.loads(line) for line in lines if line.strip()):
-            self._entries[entry["key"]] = entry
-
-    def entry(self, text: str, language: str) -> dict | None:
-        return self._entries.get(judge_key(text, language, self.model, self.version))
-
-    def __call__(self, text: str, language: str) -> float | None:
-        entry = self.entry(text, language)
-        return broken_probability(entry["top_logprobs"]) if entry else None
-
-
-class LiveJudge(ReplayJudge):
-    """Recorded judgments first; any other sentence is put to the model over the
-    OpenAI protocol (one token, its top log-probabilities) and appended to the
-    recording, so that the next run replays it. `client` is an openai SDK client:
-    `OpenAIChat` always asks for JSON, the judge needs one plain token."""
-
-    def __init__(self, client, path: Path | None = None, *, model: str = JUDGE_MODEL,
-                 version: str = JUDGE_VERSION):
-        super().__init__(path, model=model, version=version)
-        self.client = client
-        self._lock = threading.Lock()
-
-    def __call__(self, text: str, language: str) -> float | None:
-        entry = self.entry(text, language) or self._ask(text, language)
-        return broken_probability(entry["top_logprobs"])
-
-    def _ask(self, text: str, language: str) -> dict:
-        started = time.perf_counter()
-        response = self.client.chat.completions.create(
-            model=self.model, messages=judge_messages(text, language), max_tokens=1, temperature=0, seed=0,
-            logprobs=True, top_logprobs=5)
-        top = response.choices[0].logprobs.content[0].top_logprobs
-        entry = {"key": judge_key(text, language, self.model, self.version), "prompt": self.version,
-                 "model": self.model, "language": language, "text": text,
-                 "top_logprobs": [[t.token, round(t.logprob, 4)] for t in top],
-                 "latency": round(time.perf_counter() - started, 3)}
-        with self._lock:
-            self._entries[entry["key"]] = entry
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as out:
-                out.write(json.dumps(entry, ensure_ascii=False, sort_keys=True) + "\n")
-        return entry
 
 
 # Fitted on dev (scripts/validate_fluency.py --fit): a sentence no check flagged

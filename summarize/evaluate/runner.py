@@ -30,6 +30,7 @@ from summarize.evaluate.metrics import (
     tldr_metrics,
 )
 from summarize.llm.calls import StructuredCaller
+from summarize.llm.prompts import default_prompt
 from summarize.llm.recordings import NOT_RECORDED
 from summarize.models import ArticleSummary, CleanedArticle
 from summarize.tldr.stage import DEFAULT_PROMPT, TldrSettings, summarize_all
@@ -78,8 +79,10 @@ class EvalResult:
     stories: list[ColumnResult] = field(default_factory=list)  # one per merge prompt version
 
     def reference_column(self) -> ColumnResult | None:
+        """The baseline asked for, else the default of the model evaluated
+        (prompts/defaults.toml), else the fallback default."""
         names = [c.name for c in self.columns if c.name != LEAD_BASELINE]
-        for name in (self.reference, DEFAULT_PROMPT):
+        for name in (self.reference, default_prompt("tldr", self.model), DEFAULT_PROMPT):
             if name in names:
                 return self.column(name)
         return self.column(names[0]) if names else None

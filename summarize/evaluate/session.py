@@ -17,6 +17,7 @@ from summarize.evaluate.stories import evaluate_story_version, gold_story_groups
 from summarize.llm.calls import StructuredCaller
 from summarize.llm.engine import BackendChoice, open_eval_caller
 from summarize.llm.prompts import compared_versions, list_prompts, load_prompt
+from summarize.tldr.select import EXTRACT_SCHEMAS
 
 
 def eval_mode(replay: bool, record: bool, live: bool) -> str:
@@ -66,7 +67,8 @@ def evaluate_stories(result: EvalResult, caller: StructuredCaller, refs: Sequenc
     if not groups:
         return []
     refs = list(refs or [p.ref for p in list_prompts() if p.name == "story"])
-    return [evaluate_story_version(ref, groups, caller) for ref in refs]
+    extractive = load_prompt(reference.name).schema_name in EXTRACT_SCHEMAS
+    return [evaluate_story_version(ref, groups, caller, extractive) for ref in refs]
 
 
 def judge_all(result: EvalResult, caller: StructuredCaller) -> list[Judgment]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from summarize.digest.briefing import Member, make_story
+from summarize.digest.briefing import Member, make_story, sources_text
 from summarize.evaluate.compare import metric_intervals
 from summarize.evaluate.fluency import tldr_fluency
 from summarize.evaluate.runner import ColumnResult
@@ -60,7 +60,7 @@ def figures_attributed(tldr: str, group: Sequence[Member]) -> float | None:
 
 
 def story_row(story: Story, group: Sequence[Member], language: str, max_words: int) -> dict:
-    sources = "\n\n".join(m.article.full_text() for m in group)
+    sources = sources_text(group)
     check = check_tldr(story.tldr, sources, max_words=max_words)
     sentences = [s for s in split_sentences(story.tldr) if len(s.split()) >= 4]
     languages = [tldr_language(s, language) for s in sentences]
@@ -82,12 +82,15 @@ def story_row(story: Story, group: Sequence[Member], language: str, max_words: i
     return row
 
 
-def evaluate_story_version(ref: str, groups: Sequence[list[Member]], caller: StructuredCaller) -> ColumnResult:
+def evaluate_story_version(ref: str, groups: Sequence[list[Member]], caller: StructuredCaller,
+                           extractive: bool = False) -> ColumnResult:
+    """`extractive`: the TLDRs are the articles' own sentences, in their
+    languages, as the digest treats them."""
     prompt = load_prompt(ref)
     rows = []
     for group in groups:
         language = max(group, key=lambda m: m.article.published or "").article.language or "de"
-        story = make_story(group, caller, prompt, language, Usage())
+        story = make_story(group, caller, prompt, language, Usage(), extractive=extractive)
         rows.append(story_row(story, group, language, prompt.max_words))
     metrics = {}
     for metric, _ in STORY_METRICS:

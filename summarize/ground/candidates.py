@@ -20,31 +20,36 @@ What counts as a name-like span:
 - in German, which capitalises every noun, also two dictionary words in a
   row ("Donald Trump", "Papierfabrik Kessler": German nouns rarely stand
   side by side), a capitalised adjective inside a sentence before a noun
-  ("Europäische Kommission", "Freie Wähler"), and a dictionary word that
+  ("Europäische Kommission", "Freie Wähler"), a dictionary word that
   follows "in", "nach" or "aus" without an article and never takes one in
-  the article ("in Florida", "nach Miami");
+  the article ("in Florida", "nach Miami"), a city or country GeoNames knows
+  that the article never uses as a noun ("Kiel", "Emden"; not "das Essen"),
+  and a given name before a capitalised word ("John Martinis");
 - the capitalised parts of hyphenated words ("US" in "US-Delegation") and
-  the whole word when its head names an institution ("Kepler-Gymnasium");
+  the whole word when it is a name as a whole ("Sachsen-Anhalt",
+  "Choupo-Moting") or its head names an institution ("Kepler-Gymnasium");
 - a lower-case particle inside a name ("Ursula von der Leyen"), and in the
   languages that capitalise only names a connector between two names
   ("Ayuntamiento de Zaragoza", "Bank of England");
 - multi-word names of the alias table ("Koalition der Willigen").
 
 Trailing common nouns are cut ("Rustem Umjerow Medien" → "Rustem Umjerow"),
-a genitive "-s" is folded where the article or the alias table has the bare
-form ("Selenskyjs" → "Selenskyj"), and spellings of one name are merged.
+and so are nouns before a city or a person ("Strecke Düsseldorf", "Pfosten
+Harry Kane"); a genitive "-s" is folded where the article, the alias table
+or GeoNames has the bare form ("Selenskyjs" → "Selenskyj"), spellings of one
+name are merged, and a bare surname joins the person's full name
+(`name_groups`).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
+from summarize.ground.gazetteer import is_given_name, is_place_name
 from summarize.ground.lexicon import (
     alias_group,
     alias_group_type,
     alias_groups,
-    alias_key,
     is_common_noun_shaped,
     is_compound_of_known_words,
     is_function_word,
@@ -56,8 +61,8 @@ from summarize.ground.lexicon import (
     looks_like_common_word,
     word_list,
 )
+from summarize.ground.name_groups import Candidate, Span, group_spans, surface
 from summarize.ground.source_index import SourceIndex, source_index
-from summarize.models import EntityType
 from summarize.text.normalize import FUNCTION_WORDS, extract_numbers, fold
 
 # Enough for the entities of a long local report; more only costs prompt tokens.
@@ -89,15 +94,6 @@ _DATELINE_AFTER = re.compile(r"(?:/\w+)?\s*(?:\([^()\n]{1,30}\))?\s*[-–—]{1,
 _ACRONYM = re.compile(r"^[A-ZÄÖÜ]{2,6}$|^[A-Z][A-Z0-9]*[0-9][A-Z0-9]*$|^[A-Z][a-z]?[A-Z]{1,3}$")
 
 
-@dataclass
-class Candidate:
-    name: str
-    forms: list[str] = field(default_factory=list)  # other spellings and inflections the article uses
-    count: int = 0
-    first: int = 0  # character offset of the first mention
-    type_hint: EntityType | None = None  # the alias table's type, where it knows the name
-
-
 def find_candidates(text: str, language: str | None = None, limit: int = MAX_CANDIDATES) -> list[Candidate]:
     """The name-like spans of `text`, one per name, in reading order: the
     `limit` most mentioned, ties to the earlier."""
@@ -105,7 +101,7 @@ def find_candidates(text: str, language: str | None = None, limit: int = MAX_CAN
     finder = _Finder(index, _capitalises_names_only(index, language))
     spans = finder.spans()
     spans += _alias_table_phrases(index)
-    found = _group(index, spans)
+    found = group_spans(index, spans)
     kept = sorted(found, key=lambda c: (-c.count, c.first))[:limit]
     return sorted(kept, key=lambda c: c.first)
 
@@ -117,14 +113,6 @@ def _capitalises_names_only(index: SourceIndex, language: str | None) -> bool:
     # sentences capitalises its nouns: German.
     inner = [t for t in index.tokens if not t.sentence_initial and t.text[:1].isalpha()]
     return sum(t.capitalised for t in inner) < 0.18 * max(1, len(inner))
-
-
-@dataclass
-class _Span:
-    start: int  # token indices
-    end: int
-    text: str
-    offset: int  # character offset
 
 
 class _Finder:
@@ -198,7 +186,13 @@ class _Finder:
             return not token.sentence_initial or fold(word) in self.inner_capitalised
         if not looks_like_common_word(word) or i in self.datelines or self._after_place_class(i):
             return True
-        return self._place_after_preposition(word)
+        return self._known_place(word) or self._place_after_preposition(word)
+
+    def _known_place(self, word: str) -> bool:
+        """A city or country GeoNames knows ("Kiel", "Emden") that the article
+        never uses as a noun ("das Essen", "in der Halle")."""
+        return (is_place_name(word) and fold(word) not in self.after_article
+                and not is_common_noun_shaped(word))
 
     def _after_place_class(self, i: int) -> bool:
         """"Landkreis Ortenfeld", "Gemeinde Birkenried": the kind of place names the next word."""
@@ -215,16 +209,24 @@ class _Finder:
 
     # --- runs ----------------------------------------------------------------
 
-    def spans(self) -> list[_Span]:
-        spans: list[_Span] = []
+    def spans(self) -> list[Span]:
+        spans: list[Span] = []
         run: list[int] = []
         i = 0
         while i < len(self.tokens):
             token = self.tokens[i]
             if "-" in token.text and token.text[:1].isupper():
+                if run and not token.after_break and self._whole_hyphenated(i):
+                    run.append(i)  # "Eric Maxim Choupo-Moting"
+                    i += 1
+                    continue
                 spans += self._close(run)
                 run = []
                 spans += self._hyphenated(i)
+                i += 1
+                continue
+            if run and not token.after_break and self._capitalised_particle(i):
+                run.append(i)  # "Matthijs De Ligt"
                 i += 1
                 continue
             if run and not token.after_break:
@@ -273,10 +275,16 @@ class _Finder:
             return 0
         return length
 
+    def _capitalised_particle(self, i: int) -> bool:
+        following = i + 1
+        return (fold(self.tokens[i].text) in _PARTICLES and self.tokens[i].text[:1].isupper()
+                and following < len(self.tokens) and not self.tokens[following].after_break
+                and self.tokens[following].text[:1].isupper() and not self.is_breaking(following))
+
     def _upper(self, j: int) -> bool:
         return self.tokens[j].text[:1].isupper() or bool(_ELIDED.match(self.tokens[j].text))
 
-    def _close(self, run: list[int]) -> list[_Span]:
+    def _close(self, run: list[int]) -> list[Span]:
         while run and not self._upper(run[-1]):
             run = run[:-1]
         spans = []
@@ -294,6 +302,8 @@ class _Finder:
             if pieces[-1] and alias_group(self.tokens[j].text) is not None \
                     and alias_group(self.tokens[pieces[-1][-1]].text) not in (None, alias_group(self.tokens[j].text)):
                 pieces.append([])
+            elif pieces[-1] and self._place_genitive(pieces[-1][-1]):
+                pieces.append([])  # "Tokios Einkaufsviertel Ikebukuro"
             pieces[-1].append(j)
         return [p for p in pieces if p]
 
@@ -319,12 +329,38 @@ class _Finder:
         if is_generic_word(word):
             return True
         last = self.tokens[run[-1]].text
-        if len(run) == 2 and _is_genitive(self.index, last):
-            return True
-        # A noun before a person's given and family name: "Landrat Thomas Gerber".
+        if len(run) == 2 and (_is_genitive(self.index, last) or self._place_after_noun(run)
+                              or (is_given_name(last) and self._noun_like(run[0]))):
+            return True  # "Regionen Deutschlands", "Strecke Düsseldorf", "das Ehepaar Heinz"
+        # A noun before a person's given and family name: "Landrat Thomas
+        # Gerber", "dem Unparteiischen Daniel Schlager".
         capitalised = [j for j in run[1:] if self.tokens[j].text[:1].isupper()]
         return (len(capitalised) >= 2 and self.tokens[run[1]].text[:1].isupper() and self._upper(run[0])
-                and looks_like_common_word(word) and not _capitalised_adjective(word))
+                and (self._noun_like(run[0]) or (looks_like_common_word(word) and not _capitalised_adjective(word)
+                                                 and not is_given_name(word))))
+
+    def _place_after_noun(self, run: list[int]) -> bool:
+        """"auf der Strecke Düsseldorf", "Tabellenleader Leverkusen": a noun
+        before a city the alias table or GeoNames knows."""
+        first, last = (self.tokens[j].text for j in run)
+        # "Stadtwerke Rheinhausen", "Landgericht Krefeld": a body named after its place.
+        institution = fold(first).endswith(tuple(fold(h) for h in word_list("institution_heads")))
+        return (self._noun_like(run[0]) and not institution and alias_group(first) is None
+                and not is_place_name(first) and (alias_group_type(last) == "LOC" or is_place_name(last)))
+
+    def _place_genitive(self, j: int) -> bool:
+        word = self.tokens[j].text
+        if not _is_genitive(self.index, word):
+            return False
+        bare = self.index.base_form(word)
+        return alias_group_type(bare) == "LOC" or is_place_name(bare)
+
+    def _noun_like(self, j: int) -> bool:
+        """A German noun rather than a given name that is also a dictionary
+        word ("Harry", "Eric"): inflected, a compound, or after an article."""
+        word = self.tokens[j].text
+        return not is_given_name(word) and (is_common_noun_shaped(word) or is_compound_of_known_words(word.lower())
+                                            or self.index.folded[j] in self.after_article)
 
     def _after_number(self, j: int) -> bool:
         return j > 0 and not self.tokens[j].after_break and bool(extract_numbers(self.tokens[j - 1].text))
@@ -346,21 +382,20 @@ class _Finder:
         words = [self.tokens[j].text for j in run]
         if _capitalised_adjective(words[0]):
             return not self.tokens[run[0]].sentence_initial
+        if len(run) == 2 and is_given_name(words[0]) and not is_generic_word(words[1]) \
+                and self.index.folded[run[1]] not in self.after_article:
+            return True  # "John Martinis", though "Martinis" is a plural too
         # Nouns that take an article somewhere in the article are nouns
         # ("mit den Kosten Schritt halten"); the first may be the kind of a
         # named body ("die Papierfabrik Kessler").
         return not (any(is_generic_word(w) or is_common_noun_shaped(w) for w in words)
                     or any(self.index.folded[j] in self.after_article for j in run[1:]))
 
-    def _hyphenated(self, i: int) -> list[_Span]:
+    def _hyphenated(self, i: int) -> list[Span]:
         token = self.tokens[i]
-        parts = token.parts
         spans = []
-        if all(p[:1].isupper() for p in parts) and not is_role_word(token.text) and (
-                fold(parts[-1]) in word_list("institution_heads")
-                or (self.names_only and not token.sentence_initial and not is_generic_word(parts[-1]))):
-            spans.append(self._span(i, i + 1))
-            return spans
+        if self._whole_hyphenated(i):
+            return [self._span(i, i + 1)]
         offset = token.start
         for part in token.text.split("-"):
             bare = _ELIDED.sub("", part)
@@ -368,16 +403,30 @@ class _Finder:
             # writes it alone; here only the names the tool knows are.
             if bare[:1].isupper() and (alias_group(bare) is not None or _ACRONYM.match(bare)) \
                     and not (is_role_word(bare) or is_generic_word(bare) or is_temporal_word(bare)):
-                spans.append(_Span(i, i + 1, bare, offset + (len(part) - len(bare))))
+                spans.append(Span(i, i + 1, bare, offset + (len(part) - len(bare))))
             offset += len(part) + 1
         return spans
 
-    def _span(self, start: int, end: int) -> _Span:
-        return _Span(start, end, _surface(self.index, start, end), self.tokens[start].start)
+    def _whole_hyphenated(self, i: int) -> bool:
+        """A hyphenated word that is a name as a whole: "Sachsen-Anhalt",
+        "Kepler-Gymnasium", "Choupo-Moting" (not "US-Delegation")."""
+        token = self.tokens[i]
+        parts = token.parts
+        if alias_group(token.text) is not None or is_place_name(token.text):
+            return True
+        return all(p[:1].isupper() for p in parts) and not is_role_word(token.text) and (
+            fold(parts[-1]) in word_list("institution_heads")
+            or (self.names_only and not token.sentence_initial and not is_generic_word(parts[-1]))
+            or (not self.names_only and all(self._name_part(p) for p in parts)))
 
+    def _name_part(self, part: str) -> bool:
+        """A piece of a hyphenated German name: "Choupo-Moting", "Antwi-Adjei",
+        where no piece is a dictionary word ("US-Delegation", "Putin-Vertraute")."""
+        return (alias_group(part) is not None or is_place_name(part)
+                or not (looks_like_common_word(part) or is_generic_word(part) or is_role_word(part)))
 
-def _surface(index: SourceIndex, start: int, end: int) -> str:
-    return " ".join(index.text[index.tokens[start].start:index.tokens[end - 1].end].split())
+    def _span(self, start: int, end: int) -> Span:
+        return Span(start, end, surface(self.index, start, end), self.tokens[start].start)
 
 
 def _is_genitive(index: SourceIndex, word: str) -> bool:
@@ -394,7 +443,7 @@ def _capitalised_adjective(word: str) -> bool:
             and is_known_word(lower) and lemmatize(lower).islower())
 
 
-def _alias_table_phrases(index: SourceIndex) -> list[_Span]:
+def _alias_table_phrases(index: SourceIndex) -> list[Span]:
     """Multi-word names of the alias table the article uses as one phrase."""
     spans = []
     for _, names in alias_groups():
@@ -403,60 +452,7 @@ def _alias_table_phrases(index: SourceIndex) -> list[_Span]:
                 continue
             for occurrence in index.find(name):
                 if not occurrence.in_compound:
-                    spans.append(_Span(occurrence.start, occurrence.end,
-                                       _surface(index, occurrence.start, occurrence.end),
+                    spans.append(Span(occurrence.start, occurrence.end,
+                                       surface(index, occurrence.start, occurrence.end),
                                        index.tokens[occurrence.start].start))
     return spans
-
-
-def _group(index: SourceIndex, spans: list[_Span]) -> list[Candidate]:
-    """One candidate per name: spellings, inflections and alias-table
-    variants together, named by the form the article uses most."""
-    spans = _without_nested(spans)
-    groups: dict[object, list[str]] = {}
-    first: dict[object, int] = {}
-    for span in spans:
-        base = _base_form(index, span.text)
-        group = alias_group(base)
-        key = ("alias", group) if group is not None else alias_key(base)
-        groups.setdefault(key, []).append(base)
-        first[key] = min(first.get(key, span.offset), span.offset)
-    candidates = []
-    for key, forms in groups.items():
-        counts: dict[str, int] = {}
-        for form in forms:
-            counts[form] = counts.get(form, 0) + 1
-        name = max(counts, key=lambda f: (counts[f], not f.isupper(), -forms.index(f)))
-        candidates.append(Candidate(name=name, forms=[f for f in counts if f != name], count=len(forms),
-                                    first=first[key], type_hint=alias_group_type(name)))
-    return candidates
-
-
-def _without_nested(spans: list[_Span]) -> list[_Span]:
-    """Spans not inside a longer span at the same place (the alias table's
-    "Koalition der Willigen" hides a run found inside it)."""
-    kept = []
-    for span in spans:
-        if any(o is not span and o.start <= span.start and span.end <= o.end and (o.end - o.start) > (span.end - span.start)
-               and not (span.end - span.start == 1 and o.end - o.start == 1)
-               for o in spans):
-            continue
-        kept.append(span)
-    unique: dict[tuple, _Span] = {}
-    for span in kept:
-        unique.setdefault((span.start, span.end, span.text), span)
-    return list(unique.values())
-
-
-def _base_form(index: SourceIndex, name: str) -> str:
-    name = " ".join(name.split())
-    if name.endswith(("'s", "’s")):
-        name = name[:-2]
-    return index.base_form(name)
-
-
-def numbered(candidates: list[Candidate]) -> str:
-    """The list as the prompt shows it, one name a line."""
-    return "\n".join(f"{n}. {c.name}" for n, c in enumerate(candidates, 1))
-
-

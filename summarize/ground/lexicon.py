@@ -239,7 +239,8 @@ def is_compound_of_known_words(word: str, depth: int = 2) -> bool:
         return False
     for split in range(3, len(word) - 3):
         head = word[split:]
-        if len(head) < 4 or not is_known_word(head.capitalize()):
+        # The head of a German compound is a noun: "Kimmich" does not end in "mich".
+        if len(head) < 4 or not is_known_word(head.capitalize()) or not lemmatize(head.capitalize())[:1].isupper():
             continue
         prefix = word[:split]
         for link in _LINKING:

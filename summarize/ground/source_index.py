@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
+from summarize.ground.gazetteer import is_given_name, is_place_name
 from summarize.ground.lexicon import (
     alias_group,
     alias_group_type,
@@ -178,11 +179,15 @@ class SourceIndex:
         ("Putins" → "Putin")."""
         words = name.split()
         last = words[-1]
-        for ending in NAME_ENDINGS:
+        if alias_key(name) in known_alias_names() or is_place_name(name):
+            return name  # "Thüringen" is not an inflection of "Thuringe", nor "Paris" of "Pari"
+        # The shortest ending first: "Thüringens" is "Thüringen", not "Thuringe".
+        for ending in sorted(NAME_ENDINGS, key=len):
             bare = last[: -len(ending)]
             if fold(last).endswith(ending) and len(bare) >= 3:
                 candidate = " ".join(words[:-1] + [bare])
-                if alias_key(candidate) in known_alias_names() or any(o.exact for o in self.find(candidate)):
+                if alias_key(candidate) in known_alias_names() or is_place_name(candidate) \
+                        or any(o.exact for o in self.find(candidate)):
                     return candidate
         return name
 
@@ -211,6 +216,9 @@ class SourceIndex:
         if following.after_break or not token.capitalised or token.text.isupper() or "-" in token.text:
             return False
         if token.sentence_initial and looks_like_common_word(token.text):
+            return False
+        # "der Quantenphysiker John Clarke": a noun, though always before a name.
+        if looks_like_common_word(token.text) and not is_given_name(token.text):
             return False
         if not self._could_be_name_word(token.text, given=True):
             return False

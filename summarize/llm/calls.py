@@ -174,8 +174,11 @@ def _parse(prompt: Prompt, content: str, finish_reason: str, check: AnswerCheck 
 
 
 def _values(answer: BaseModel, path: str) -> list:
-    """The values of a field, or of a field of a list's objects ("entities.name")."""
+    """The values of a field, of a field of a list's objects ("entities.name"),
+    or a mapping's keys."""
     head, _, rest = path.partition(".")
     value = getattr(answer, head)
+    if isinstance(value, dict):
+        return list(value)  # a mapping's choices are its keys
     items = value if isinstance(value, list) else [value]
     return [getattr(item, rest) for item in items] if rest else items

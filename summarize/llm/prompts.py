@@ -17,16 +17,20 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from string import Template
+from typing import get_args
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 
 from summarize.llm.condense import InputBudget
 from summarize.models import (
     ExtractAnswer,
     JudgeAnswer,
     KeyFactsAnswer,
+    KindAnswer,
+    LabelAnswer,
     SelectAnswer,
     StoryAnswer,
+    StoryPickAnswer,
     TldrAnswer,
 )
 
@@ -41,7 +45,10 @@ SCHEMAS: dict[str, type[BaseModel]] = {
     "tldr_keyfacts": KeyFactsAnswer,
     "tldr_select": SelectAnswer,
     "tldr_extract": ExtractAnswer,
+    "tldr_label": LabelAnswer,
+    "tldr_kind": KindAnswer,
     "story": StoryAnswer,
+    "story_pick": StoryPickAnswer,
     "judge": JudgeAnswer,
 }
 
@@ -85,7 +92,8 @@ class Prompt:
         `choices` makes a field (or a list field's items) an enum of one
         request's values: the names found in the article, the numbers of
         its sentences; "entities.name" is the field of a list's objects. A
-        list with no value to choose stays empty."""
+        list with no value to choose stays empty. For a mapping field the
+        values become its keys, each required, in the order given."""
         schema = copy.deepcopy(_strict_schema_of(self.schema))
         fields = schema["properties"]
         for name, bounds in self.limits.items():
@@ -105,7 +113,11 @@ class Prompt:
             target = _field(fields, name)
             if target is None:
                 raise PromptError(f"{self.ref}: a choice for {name!r}, which the {self.schema_name} schema lacks")
-            if target.get("type") == "array":
+            if target.get("type") == "object":
+                value = _mapping_value_schema(self.schema, name)
+                target["properties"] = {key: dict(value) for key in values}
+                target["required"] = list(values)
+            elif target.get("type") == "array":
                 if values:
                     target["items"]["enum"] = list(values)
                 else:
@@ -150,6 +162,12 @@ def _field(fields: dict, path: str) -> dict | None:
 
 # The tag that marks the data block in every prompt, with any spacing or attributes.
 _DELIMITER = re.compile(r"<(\s*/?\s*)(article)\b([^>]*)>", re.IGNORECASE)
+
+
+def _mapping_value_schema(model: type[BaseModel], name: str) -> dict:
+    """The schema of a `dict[str, X]` field's values."""
+    annotation = model.model_fields[name].annotation
+    return TypeAdapter(get_args(annotation)[1]).json_schema()
 
 
 def neutralise_delimiters(text: str) -> str:

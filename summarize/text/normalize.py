@@ -59,6 +59,8 @@ _TOKEN_RE = re.compile(
 )
 _SENTENCE_BREAK_RE = re.compile(r"[.!?:;…»«\"„“”‚‘()\[\]]|\n")
 _PHRASE_BREAK_RE = re.compile(r"[^\s\-'’]|\n")
+# "Potsdam - Dietmar Woidke", "BERLIN -- Volkswagen": a dash between spaces parts phrases.
+_SPACED_DASH_RE = re.compile(r"\s-+\s")
 
 
 class Token(NamedTuple):
@@ -102,7 +104,7 @@ def tokenize(text: str) -> list[Token]:
         else:
             first = not tokens
             initial = first or bool(_SENTENCE_BREAK_RE.search(gap))
-            broken = first or bool(_PHRASE_BREAK_RE.search(gap))
+            broken = first or bool(_PHRASE_BREAK_RE.search(gap)) or bool(_SPACED_DASH_RE.search(gap))
         tokens.append(Token(text=match.group(), start=start, end=end, sentence_initial=initial, after_break=broken))
         previous_end = end
     return tokens

@@ -124,7 +124,7 @@ def summarize_article(article: CleanedArticle, caller: StructuredCaller, setting
     # The headline is part of what the model reads, and a name it takes from
     # there is grounded.
     text = article.full_text()
-    extract = settings.prompt.schema_name == "tldr_extract"
+    extract = settings.prompt.schema_name in select.EXTRACT_SCHEMAS
     try:
         if select.chooses(settings.prompt):
             headline = article.title if article.title_is_headline else None
@@ -171,12 +171,12 @@ def _ask_for_tldr(text: str, title: str | None, language: str, caller: Structure
 def _ask_to_choose(text: str, headline: str | None, article_language: str | None, language: str,
                    caller: StructuredCaller, settings: TldrSettings,
                    usage: Usage) -> tuple[str, list[RawEntity], list[str]]:
-    """One call that picks entities (and with `tldr_extract` sentences) from
+    """One call that picks entities (and with an extract schema sentences) from
     enums of what the article has."""
     variables = {"language": language_name(language), "title": headline or ""}
     chosen = select.prepare(text, headline, article_language, settings.prompt, variables,
                             is_injected=lambda sentence: bool(_INJECTED.search(sentence)))
-    if settings.prompt.schema_name == "tldr_extract":
+    if settings.prompt.schema_name in select.EXTRACT_SCHEMAS:
         answer = caller.ask(settings.prompt, chosen.variables, usage, choices=chosen.choices)
         tldr = select.extracted_tldr(answer, chosen, settings.prompt.max_words)
         if settings.language and article_language and settings.language != article_language and tldr:
