@@ -8,10 +8,10 @@ TLDR from them (`tldr.extract`). `tldr_label`: as `tldr_extract`, but the
 model labels every found name (person, organisation, place or other) in a
 mapping whose keys the schema fixes, so it can neither stop early nor list a
 name twice; `tldr_kind` gives the names that are no entity kinds of their
-own (event, product, law or plan, common word) to choose. Either way the choices are enums of the
-request's JSON schema, so a name the article lacks or a sentence it does not
-have cannot be decoded, and the call is one per article however long the
-article is (the prompt version condenses it).
+own (event, product, law or plan, common word). Either way the choices are
+enums of the request's JSON schema, so a name the article lacks or a
+sentence it does not have cannot be decoded, and the call is one per article
+however long the article is (the prompt version condenses it).
 """
 
 from __future__ import annotations
@@ -46,9 +46,9 @@ LABEL_SCHEMAS = frozenset({"tldr_label", "tldr_kind"})
 NAME_CHOICE = "entities.name"
 LABEL_CHOICE = "entities"
 NO_NAMES = "(none)"
-# `tldr_label` spells every name it labels (decoded token by token); the 30
-# most mentioned names of a dev-split article hold 0.868 of its gold entities,
-# all 60 hold 0.873.
+# A label version spells every name it labels (decoded token by token); on
+# the dev split the 30 most mentioned names of an article find as many gold
+# entities as all 60 (recall 0.886).
 LABELLED_NAMES = 30
 
 
