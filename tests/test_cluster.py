@@ -419,6 +419,23 @@ STORM_EN = ClusterItem(
 )
 
 
+def test_across_languages_people_count_as_much_as_places() -> None:
+    # Each report names places the other does not; the three laureates are the event.
+    german = NOBEL_DE.model_copy(update={
+        "entities": [*NOBEL_DE.entities, "USA", "Schweiz"],
+        "entity_types": {"Stockholm": "LOC", "USA": "LOC", "Schweiz": "LOC", "John Clarke": "PER",
+                         "Michel Devoret": "PER", "John Martinis": "PER"}})
+    english = NOBEL_EN.model_copy(update={
+        "text": NOBEL_EN.text + " Clarke works in Berkeley, Devoret at Yale, Martinis in Santa Barbara.",
+        "entities": [*NOBEL_EN.entities, "Berkeley", "Yale", "Santa Barbara"],
+        "entity_types": {"Stockholm": "LOC", "Berkeley": "LOC", "Yale": "LOC", "Santa Barbara": "LOC",
+                         "John Clarke": "PER", "Michel H. Devoret": "PER", "John M. Martinis": "PER"}})
+    weighted = cluster._entity_vectors(cluster.entity_mentions([german, english]))
+    alike = cluster._entity_vectors(cluster.entity_mentions([german, english], type_weights={}))
+    assert (alike @ alike.T)[0, 1] > (weighted @ weighted.T)[0, 1]
+    assert cluster_stories([german, english, STORM_EN]) == [[0, 1], [2]]
+
+
 def test_one_event_in_two_languages_is_one_story_by_its_names() -> None:
     # The texts share no content word; the names, with or without middle initials, are the evidence.
     assert cluster.entity_key("Michel H. Devoret") == cluster.entity_key("Michel Devoret")
