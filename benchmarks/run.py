@@ -366,12 +366,9 @@ def worker_embedded(spec: dict) -> dict:
     server's per-call timings (tokens and milliseconds of prefill and decode)."""
     started = time.perf_counter()
     from summarize.digest.briefing import DigestSettings
-    from summarize.digest.settings import STORY_PROMPT
     from summarize.llm.calls import StructuredCaller
     from summarize.llm.engine import open_backend
-    from summarize.llm.prompts import default_prompt
     from summarize.store import Store
-    from summarize.tldr.stage import DEFAULT_PROMPT
 
     import_seconds = time.perf_counter() - started
     mark = time.perf_counter()
@@ -384,9 +381,7 @@ def worker_embedded(spec: dict) -> dict:
     store = Store(Path(spec["db"]))
     try:
         # The versions `summarize digest` takes for this model (prompts/defaults.toml).
-        settings = DigestSettings.load(prompt=default_prompt("tldr", llm.model) or DEFAULT_PROMPT,
-                                       story_prompt=default_prompt("story", llm.model) or STORY_PROMPT,
-                                       concurrency=spec.get("concurrency", 4))
+        settings = DigestSettings.for_model(llm.model, concurrency=spec.get("concurrency", 4))
         result = instrumented_digest(spec["inputs"], StructuredCaller(backend, store), settings, Path(spec["out"]))
     finally:
         backend.close()

@@ -132,13 +132,13 @@ def test_the_default_prompt_beats_lead3_on_faithful_compression_with_the_embedde
     no copies; an extract is the article's own whole sentences by design, so it
     copies and is allowed two thirds of lead-3's length instead of half."""
     from summarize.llm.prompts import load_prompt
-    from summarize.tldr.select import EXTRACT_SCHEMAS
+    from summarize.tldr.select import extracts
 
     result = run("--replay", "--json", "--split", "tuned", "--prompt", prompt)
     assert result.returncode == 0, result.stderr
     columns = {c["name"]: c["metrics"] for c in json.loads(result.stdout)["columns"]}
     default, lead = columns[prompt], columns["lead-3"]
-    extract = load_prompt(prompt).schema_name in EXTRACT_SCHEMAS
+    extract = extracts(load_prompt(prompt))
     assert default["faithful_compression"] >= lead["faithful_compression"] + 0.05
     assert default["tldr_faithfulness"] >= lead["tldr_faithfulness"] - 0.02
     assert default["compression"] <= lead["compression"] * (2 / 3 if extract else 1 / 2)

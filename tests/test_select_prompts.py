@@ -15,7 +15,11 @@ from test_embedded import smollm2_path
 
 from summarize.digest.briefing import Member, build_briefing, make_story
 from summarize.digest.headlines import best_headline, is_headline_like
-from summarize.digest.language import briefing_language, differing_figures
+from summarize.digest.language import (
+    briefing_language,
+    counts_in_every,
+    differing_figures,
+)
 from summarize.digest.picked import numbered_reports, picked_story
 from summarize.digest.settings import DigestSettings
 from summarize.llm import embedded
@@ -357,13 +361,14 @@ def test_story_sentences_are_picked_by_number_and_figures_name_their_outlet():
                 "… 2.000 Fahrgäste … 3 Fähren"),
                ("Nordkurier", "Die erste Elektrofähre fährt. Das Schiff ist für 1.800 Fahrgäste ausgelegt.",
                 "… 1.800 Fahrgäste … 3 Fähren")]
-    shown, sentences = numbered_reports(reports)
+    shown, sentences = numbered_reports([(outlet, tldr) for outlet, tldr, _ in reports])
+    everywhere = counts_in_every(text for _, _, text in reports)
     assert shown.splitlines()[:3] == ["Report 1 — outlet: Stadtanzeiger", "[1] Die Fähre fährt seit Montag.",
                                       "[2] Sie soll täglich 2.000 Fahrgäste befördern."]
-    assert picked_story([1, 2, 4, 1], sentences, 60) == (
+    assert picked_story([1, 2, 4, 1], sentences, 60, everywhere) == (
         "Die Fähre fährt seit Montag. Sie soll täglich 2.000 Fahrgäste befördern (Stadtanzeiger). "
         "Das Schiff ist für 1.800 Fahrgäste ausgelegt (Nordkurier).")
-    assert picked_story([2, 1, 4], sentences, 12) == "Sie soll täglich 2.000 Fahrgäste befördern (Stadtanzeiger). " \
+    assert picked_story([2, 1, 4], sentences, 12, everywhere) == "Sie soll täglich 2.000 Fahrgäste befördern (Stadtanzeiger). " \
                                                      "Die Fähre fährt seit Montag.", "a later pick that does not fit goes"
 
 

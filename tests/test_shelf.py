@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from summarize.clean.cleaner import clean_each, clean_inputs
-from summarize.digest.briefing import _drained
+from summarize.clean.cleaner import clean_each, clean_inputs, drained
 from summarize.digest.shelf import Lazy, Shelf, pack
 from summarize.ingest.inputs import RawInput
 from summarize.models import ArticleSummary, CleanedArticle, Entity
@@ -62,7 +61,7 @@ def test_cleaning_one_page_at_a_time_is_cleaning_the_batch():
 
 def test_the_digest_lets_each_page_go_once_handed_to_cleaning():
     pages = [RawInput(f"p{i}.txt", _page(i)) for i in range(3)]
-    drained = _drained(pages)
-    first = next(drained)
+    handed = drained(pages)
+    first = next(handed)
     assert first.label == "p0.txt" and len(pages) == 2
-    assert [p.label for p in drained] == ["p1.txt", "p2.txt"] and pages == []
+    assert [p.label for p in handed] == ["p1.txt", "p2.txt"] and pages == []

@@ -369,6 +369,13 @@ def clean_inputs(raw_inputs: list[RawInput], *, today: date | None = None) -> li
     return list(clean_each(raw_inputs, today=today))
 
 
+def drained(items: list) -> Iterator:
+    """The items of `items` in order, each dropped from the list as it is handed out."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
 def clean_each(raw_inputs: Iterable[RawInput], *, today: date | None = None) -> Iterator[CleanedArticle]:
     """`clean_inputs` one article at a time, for a batch too large to hold
     decoded: the lines pages share are counted in a first pass, which keeps
@@ -388,9 +395,7 @@ def clean_each(raw_inputs: Iterable[RawInput], *, today: date | None = None) -> 
             yield item.text
 
     batch = repeated_lines(decoded_texts())
-    inputs.reverse()
-    while inputs:  # each page's text is let go as soon as it is cleaned
-        label, packed, encoding, repairs = inputs.pop()
+    for label, packed, encoding, repairs in drained(inputs):  # each page's text goes once cleaned
         if isinstance(packed, str):
             yield CleanedArticle(path=label, ok=False, error=packed)
             continue

@@ -11,12 +11,17 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import date
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
-from summarize.clean.cleaner import clean_each
+from summarize.clean.cleaner import clean_each, drained
 from summarize.clean.metadata import derive_title
 from summarize.digest.headlines import best_headline, is_headline_like
-from summarize.digest.language import briefing_language, differing_figures, in_language
+from summarize.digest.language import (
+    briefing_language,
+    counts_in_every,
+    differing_figures,
+    in_language,
+)
 from summarize.digest.picked import numbered_reports, picked_story
 from summarize.digest.settings import DigestSettings
 from summarize.digest.shelf import Lazy, Shelf
@@ -74,7 +79,7 @@ def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestS
     # Each page's bytes are let go once decoded, and each cleaned article is
     # shelved compressed (shelf.py): memory grows with the packed articles.
     cleaned, ignored = Shelf(CleanedArticle), 0
-    for article in clean_each(_drained(inputs), today=today):
+    for article in clean_each(drained(inputs), today=today):
         if of_day(article, settings.day):
             cleaned.append(article)
         else:
@@ -94,13 +99,6 @@ def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestS
     if key is not None and is_reusable(briefing, cleaned):
         briefings.put_briefing(key, briefing.model_dump_json())
     return briefing
-
-
-def _drained(items: list) -> Iterator:
-    """The items of `items`, each dropped from the list as it is handed out."""
-    items.reverse()
-    while items:
-        yield items.pop()
 
 
 def _at_once(stage):
@@ -274,8 +272,7 @@ def _picked(story: Story, writers: list[Member], caller: StructuredCaller, promp
             headline: str | None) -> Story:
     """The story told with the sentences the model picks from the reports' TLDRs."""
     ordered = sorted(writers, key=lambda m: m.article.published or "", reverse=True)
-    shown, sentences = numbered_reports([(m.summary.source or "", m.summary.tldr or "", m.article.full_text())
-                                         for m in ordered])
+    shown, sentences = numbered_reports([(m.summary.source or "", m.summary.tldr or "") for m in ordered])
     story.headline = headline or story.headline
     try:
         answer = caller.ask(prompt, {"article": shown}, usage,
@@ -284,7 +281,8 @@ def _picked(story: Story, writers: list[Member], caller: StructuredCaller, promp
         story.flags.append("merge_failed")
         story.tldr = f"{story.tldr} (merged summary unavailable: {exc})"
         return story
-    story.tldr = picked_story(answer.sentences, sentences, prompt.max_words) or story.tldr
+    everywhere = counts_in_every(m.article.full_text() for m in writers)
+    story.tldr = picked_story(answer.sentences, sentences, prompt.max_words, everywhere) or story.tldr
     story.flags = [f for f in check_tldr(story.tldr, sources_text(writers), max_words=prompt.max_words).flags
                    if f != "copied"]
     return story

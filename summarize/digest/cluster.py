@@ -234,7 +234,6 @@ def entity_key(name: str) -> str:
     return f"alias-group-{group}" if group is not None else alias_key(_INITIAL.sub(" ", name))
 
 
-
 def _name_stems(name: str) -> tuple[str, ...]:
     return tuple(content_words(name))
 
@@ -244,7 +243,20 @@ def entity_mentions(items: Sequence[ClusterItem],
     """Per item, the day's entities its text names: LEAD_MENTION when the lead
     names one, BODY_MENTION when only the rest does, times the weight of the
     entity's type (TYPE_WEIGHTS; the type the first answer naming it gave;
-    1 for every name with `type_weights={}`).
+    1 for every name with `type_weights={}`)."""
+    mentions, types = _mentions_and_types(items)
+    return _weighted(mentions, types, type_weights)
+
+
+def _weighted(mentions: Sequence[dict[str, float]], types: Mapping[str, str],
+                      type_weights: Mapping[str, float]) -> list[dict[str, float]]:
+    return [{key: level * type_weights.get(types.get(key, ""), 1.0) for key, level in found.items()}
+            for found in mentions]
+
+
+def _mentions_and_types(items: Sequence[ClusterItem]) -> tuple[list[dict[str, float]], dict[str, str]]:
+    """Per item, LEAD_MENTION or BODY_MENTION for each of the day's entities
+    its text names, and each entity's type (the first answer's).
 
     The vocabulary is every entity any article's answer listed (after
     grounding), looked up in every article's own text, because a small
@@ -254,14 +266,14 @@ def entity_mentions(items: Sequence[ClusterItem],
     spellings.
     """
     spellings: dict[str, set[tuple[str, ...]]] = {}
-    weight: dict[str, float] = {}
+    types: dict[str, str] = {}
     for item in items:
         for name in item.entities:
             stems = {_name_stems(variant) for variant in alias_variants(name)} - {()}
             if stems:
                 key = entity_key(name)
                 spellings.setdefault(key, set()).update(stems)
-                weight.setdefault(key, type_weights.get(item.entity_types.get(name, ""), 1.0))
+                types.setdefault(key, item.entity_types.get(name, ""))
     # Each spelling is looked up only in the articles that have its rarest
     # stem (the fewest articles), not in every article of the day: looked up
     # by a common first word ("Präsident …"), every article would meet a
@@ -285,13 +297,13 @@ def entity_mentions(items: Sequence[ClusterItem],
         for stem in sorted(whole & by_rarest.keys()):
             for key, variant in by_rarest[stem]:
                 if all(part in lead for part in variant):
-                    found[key] = LEAD_MENTION * weight[key]
+                    found[key] = LEAD_MENTION
                 elif key not in found and all(part in whole for part in variant):
-                    found[key] = BODY_MENTION * weight[key]
+                    found[key] = BODY_MENTION
         for key in map(entity_key, item.entities):  # the answer's own names are grounded in the text
-            found.setdefault(key, BODY_MENTION * weight.get(key, 1.0))
+            found.setdefault(key, BODY_MENTION)
         mentions.append(found)
-    return mentions
+    return mentions, types
 
 
 def _entity_vectors(mentions: Sequence[dict[str, float]]) -> csr_matrix:
@@ -329,15 +341,17 @@ class StoryVectors:
 
 def story_vectors(items: Sequence[ClusterItem]) -> StoryVectors:
     text = _text_vectors(items)
-    mentions = entity_mentions(items)
+    mentions, types = _mentions_and_types(items)
     has_entities = np.array([bool(found) for found in mentions], dtype=bool)
     codes: dict[str, int] = {}
     languages = np.array([codes.setdefault(item.language, len(codes)) if item.language else -1 for item in items],
                          dtype=np.int16)
     if not has_entities.any():
         return StoryVectors(text, None, has_entities, languages)
-    names = _entity_vectors(entity_mentions(items, type_weights={})) if len(codes) > 1 else None
-    return StoryVectors(text, _entity_vectors(mentions), has_entities, languages, names)
+    # Without type weights the mention levels are the rows of the names.
+    names = _entity_vectors(mentions) if len(codes) > 1 else None
+    return StoryVectors(text, _entity_vectors(_weighted(mentions, types, TYPE_WEIGHTS)), has_entities,
+                        languages, names)
 
 
 def _combined(lead: np.ndarray, full: np.ndarray | float, entity: np.ndarray | None,

@@ -13,7 +13,7 @@ Either way the story's sources say which of them were translated.
 from __future__ import annotations
 
 from collections import Counter
-from typing import Sequence
+from typing import Iterable, Sequence
 
 from summarize.models import CleanedArticle
 from summarize.text.normalize import fold, number_mentions
@@ -35,6 +35,17 @@ def in_language(article: CleanedArticle, language: str) -> bool:
     return (article.language or language) == language
 
 
+def counts_of(text: str) -> set[str]:
+    """The counts a text gives ("15 Staaten" → "15")."""
+    return {m.value for m in number_mentions(text) if m.kind == "count"}
+
+
+def counts_in_every(texts: Iterable[str]) -> set[str]:
+    """The counts every one of `texts` gives."""
+    counts = [counts_of(text) for text in texts]
+    return set.intersection(*counts) if counts else set()
+
+
 def differing_figures(reports: Sequence[tuple[str, str, str]]) -> str:
     """The counts only some reports give, each with the word after it and
     the outlets that give it, one a line ("- 2.000 Fahrgäste: Stadtanzeiger");
@@ -42,8 +53,7 @@ def differing_figures(reports: Sequence[tuple[str, str, str]]) -> str:
     Empty when all reports agree."""
     if len(reports) < 2:
         return ""
-    everywhere = set.intersection(*({m.value for m in number_mentions(text) if m.kind == "count"}
-                                    for _, _, text in reports))
+    everywhere = counts_in_every(text for _, _, text in reports)
     lines: dict[str, list[str]] = {}
     for outlet, summary, _ in reports:
         for mention in number_mentions(summary):

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarize.clean.boilerplate import split_sentences
-from summarize.text.normalize import number_mentions
+from summarize.digest.language import counts_of
 
 
 @dataclass(frozen=True)
@@ -22,30 +22,29 @@ class ReportSentence:
     number: int
     text: str
     outlet: str
-    report_text: str  # the whole article, for the figures only some reports give
 
 
-def numbered_reports(reports: Sequence[tuple[str, str, str]]) -> tuple[str, list[ReportSentence]]:
+def numbered_reports(reports: Sequence[tuple[str, str]]) -> tuple[str, list[ReportSentence]]:
     """The prompt's view of the reports, one numbered sentence a line, and
-    the sentences; `reports` are (outlet, TLDR, whole article text)."""
+    the sentences; `reports` are (outlet, TLDR)."""
     lines: list[str] = []
     sentences: list[ReportSentence] = []
-    for index, (outlet, tldr, text) in enumerate(reports, 1):
+    for index, (outlet, tldr) in enumerate(reports, 1):
         lines.append(f"Report {index}" + (f" — outlet: {outlet}" if outlet else ""))
         for sentence in split_sentences(tldr):
-            sentences.append(ReportSentence(len(sentences) + 1, sentence.strip(), outlet, text))
+            sentences.append(ReportSentence(len(sentences) + 1, sentence.strip(), outlet))
             lines.append(f"[{len(sentences)}] {sentence.strip()}")
         lines.append("")
     return "\n".join(lines).strip(), sentences
 
 
-def picked_story(chosen: Sequence[int], sentences: Sequence[ReportSentence], max_words: int) -> str:
+def picked_story(chosen: Sequence[int], sentences: Sequence[ReportSentence], max_words: int,
+                 everywhere: set[str]) -> str:
     """The chosen sentences in the order picked, each once, within `max_words`
     (a later pick that does not fit is left out, never cut), with the outlet
-    after a figure only some reports give."""
+    after a figure not in `everywhere`, the counts every report gives
+    (`language.counts_in_every` of the reports' whole texts)."""
     by_number = {s.number: s for s in sentences}
-    everywhere = set.intersection(*({m.value for m in number_mentions(s.report_text) if m.kind == "count"}
-                                    for s in sentences)) if sentences else set()
     kept: list[str] = []
     seen: set[str] = set()
     words = 0
@@ -65,8 +64,7 @@ def picked_story(chosen: Sequence[int], sentences: Sequence[ReportSentence], max
 
 def _with_outlet(sentence: ReportSentence, everywhere: set[str]) -> str:
     """"… 15 Staaten teilnehmen (zeit.de)." where not every report has the 15."""
-    own = {m.value for m in number_mentions(sentence.text) if m.kind == "count"}
-    if not sentence.outlet or not own - everywhere or sentence.outlet in sentence.text:
+    if not sentence.outlet or not counts_of(sentence.text) - everywhere or sentence.outlet in sentence.text:
         return sentence.text
     text = sentence.text.rstrip()
     end = len(text.rstrip(".!?…\"'“”»«’"))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from summarize.llm.prompts import Prompt, load_prompt
-from summarize.tldr.select import EXTRACT_SCHEMAS
-from summarize.tldr.stage import TRANSLATE_PROMPT, TldrSettings
+from summarize.llm.prompts import Prompt, default_prompt, load_prompt
+from summarize.tldr.select import extracts
+from summarize.tldr.stage import DEFAULT_PROMPT, TRANSLATE_PROMPT, TldrSettings
 
 STORY_PROMPT = "story@v2"
 
@@ -23,10 +23,18 @@ class DigestSettings:
 
     @property
     def extractive(self) -> bool:
-        return self.tldr.prompt.schema_name in EXTRACT_SCHEMAS
+        return extracts(self.tldr.prompt)
 
     @classmethod
     def load(cls, *, prompt: str, story_prompt: str = STORY_PROMPT, language: str | None = None,
              day: date | None = None, window_days: int = 1, concurrency: int = 4) -> "DigestSettings":
         return cls(TldrSettings.load(prompt, language), load_prompt(story_prompt), day, window_days, concurrency,
                    load_prompt(TRANSLATE_PROMPT))
+
+    @classmethod
+    def for_model(cls, model: str | None, *, prompt: str | None = None, story_prompt: str | None = None,
+                  **options) -> "DigestSettings":
+        """`load` with the versions prompts/defaults.toml names for `model`
+        where none is asked for: what `summarize digest` and a schedule take."""
+        return cls.load(prompt=prompt or default_prompt("tldr", model) or DEFAULT_PROMPT,
+                        story_prompt=story_prompt or default_prompt("story", model) or STORY_PROMPT, **options)

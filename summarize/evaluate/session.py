@@ -17,7 +17,7 @@ from summarize.evaluate.stories import evaluate_story_version, gold_story_groups
 from summarize.llm.calls import StructuredCaller
 from summarize.llm.engine import BackendChoice, open_eval_caller
 from summarize.llm.prompts import compared_versions, list_prompts, load_prompt
-from summarize.tldr.select import EXTRACT_SCHEMAS
+from summarize.tldr.select import extracts
 
 
 def eval_mode(replay: bool, record: bool, live: bool) -> str:
@@ -67,7 +67,7 @@ def evaluate_stories(result: EvalResult, caller: StructuredCaller, refs: Sequenc
     if not groups:
         return []
     refs = list(refs or [p.ref for p in list_prompts() if p.name == "story"])
-    extractive = load_prompt(reference.name).schema_name in EXTRACT_SCHEMAS
+    extractive = extracts(load_prompt(reference.name))
     return [evaluate_story_version(ref, groups, caller, extractive) for ref in refs]
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from summarize.digest.briefing import Member, make_story, sources_text
+from summarize.digest.language import counts_of
 from summarize.evaluate.compare import metric_intervals
 from summarize.evaluate.fluency import tldr_fluency
 from summarize.evaluate.runner import ColumnResult
@@ -23,7 +24,7 @@ from summarize.llm.chunk import split_sentences
 from summarize.llm.prompts import load_prompt
 from summarize.llm.recordings import NOT_RECORDED
 from summarize.models import ArticleSummary, CleanedArticle, Story, Usage
-from summarize.text.normalize import fold, number_mentions
+from summarize.text.normalize import fold
 
 STORY_METRICS: tuple[tuple[str, str | None], ...] = (
     ("merge_failed", "lower"), ("story_faithful", "higher"), ("story_names_not_in_sources", "lower"),
@@ -41,19 +42,15 @@ def gold_story_groups(gold: Sequence[dict], cleaned: Sequence[CleanedArticle],
     return [members for _, members in sorted(groups.items()) if len(members) > 1]
 
 
-def _counts(text: str) -> set[str]:
-    return {n.value for n in number_mentions(text) if n.kind == "count"}
-
-
 def figures_attributed(tldr: str, group: Sequence[Member]) -> float | None:
     """Share of the figures in the TLDR that only some reports give and whose
     sentence names an outlet that gives it; None when there is no such figure."""
-    per_source = [(m.summary.source or "", _counts(m.article.full_text())) for m in group]
+    per_source = [(m.summary.source or "", counts_of(m.article.full_text())) for m in group]
     everywhere = set.intersection(*(numbers for _, numbers in per_source)) if per_source else set()
     attributed = total = 0
     for sentence in split_sentences(tldr):
         folded = fold(sentence)
-        for value in _counts(sentence) - everywhere:
+        for value in counts_of(sentence) - everywhere:
             total += 1
             attributed += any(value in numbers and outlet and fold(outlet) in folded for outlet, numbers in per_source)
     return attributed / total if total else None

@@ -39,6 +39,9 @@ from summarize.text.normalize import (
 )
 
 _ARTICLES = frozenset({"der", "die", "das", "des", "dem", "den"})
+# A genitive is folded by the shortest ending that leaves a known name:
+# "Thüringens" is "Thüringen", not "Thuringe".
+_ENDINGS_SHORTEST_FIRST = tuple(sorted(NAME_ENDINGS, key=len))
 _NAME_SUFFIX_TOKENS = frozenset({"jr", "sr", "ii", "iii", "iv"})
 
 
@@ -181,8 +184,7 @@ class SourceIndex:
         last = words[-1]
         if alias_key(name) in known_alias_names() or is_place_name(name):
             return name  # "Thüringen" is not an inflection of "Thuringe", nor "Paris" of "Pari"
-        # The shortest ending first: "Thüringens" is "Thüringen", not "Thuringe".
-        for ending in sorted(NAME_ENDINGS, key=len):
+        for ending in _ENDINGS_SHORTEST_FIRST:
             bare = last[: -len(ending)]
             if fold(last).endswith(ending) and len(bare) >= 3:
                 candidate = " ".join(words[:-1] + [bare])
@@ -215,10 +217,9 @@ class SourceIndex:
         following = self.tokens[position + 1]
         if following.after_break or not token.capitalised or token.text.isupper() or "-" in token.text:
             return False
-        if token.sentence_initial and looks_like_common_word(token.text):
-            return False
-        # "der Quantenphysiker John Clarke": a noun, though always before a name.
-        if looks_like_common_word(token.text) and not is_given_name(token.text):
+        # A word the dictionary knows is a given name only where one is known
+        # and it does not open the sentence: not "der Quantenphysiker John Clarke".
+        if looks_like_common_word(token.text) and (token.sentence_initial or not is_given_name(token.text)):
             return False
         if not self._could_be_name_word(token.text, given=True):
             return False

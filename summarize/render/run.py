@@ -8,14 +8,12 @@ from pathlib import Path
 from typing import Sequence
 
 from summarize.digest.briefing import run_digest
-from summarize.digest.settings import STORY_PROMPT, DigestSettings
+from summarize.digest.settings import DigestSettings
 from summarize.ingest.inputs import expand_inputs
 from summarize.llm.engine import BackendChoice, open_caller
-from summarize.llm.prompts import default_prompt
 from summarize.models import Briefing
 from summarize.render.files import write_briefing
 from summarize.tldr.run import Progress
-from summarize.tldr.stage import DEFAULT_PROMPT
 
 
 @dataclass
@@ -32,10 +30,8 @@ def digest_paths(paths: Sequence[str], choice: BackendChoice, progress: Progress
     prompts, the versions prompts/defaults.toml names for the model."""
     total = len(expand_inputs(list(paths)))
     with open_caller(model=choice.model, backend=choice.backend, db=choice.db, use_cache=choice.use_cache) as caller:
-        model = caller.backend.model
-        settings = DigestSettings.load(prompt=prompt or default_prompt("tldr", model) or DEFAULT_PROMPT,
-                                       story_prompt=story_prompt or default_prompt("story", model) or STORY_PROMPT,
-                                       language=language, day=day, window_days=window_days, concurrency=concurrency)
+        settings = DigestSettings.for_model(caller.backend.model, prompt=prompt, story_prompt=story_prompt, language=language,
+                                            day=day, window_days=window_days, concurrency=concurrency)
         with progress(total) as advance:
             briefing = run_digest(paths, caller, settings, max_bytes=max_bytes, today=today, on_article=advance,
                                   briefings=caller.book if choice.use_cache else None)

@@ -68,12 +68,12 @@ def make_briefing(name: str, schedule: Schedule, day: date, inputs: list[InputFi
     from summarize.digest.briefing import DigestSettings, run_digest
     from summarize.llm.engine import open_caller
     from summarize.render.files import render_html, render_markdown, write_briefing
-    from summarize.tldr.stage import DEFAULT_PROMPT
 
     if schedule.email_to and smtp is None:
         raise JobError("email_to is set but the config has no [smtp] section")
-    settings = DigestSettings.load(prompt=schedule.prompt or DEFAULT_PROMPT, language=schedule.language)
     with open_caller(model=schedule.model, backend=schedule.backend, db=db) as caller:
+        # The versions `summarize digest` takes for the model, unless the schedule names one.
+        settings = DigestSettings.for_model(caller.backend.model, prompt=schedule.prompt, language=schedule.language)
         # No `today`: a "heute" in a page scraped yesterday afternoon is not the
         # briefing's day, and the arrival day of each file is not passed on.
         briefing = run_digest([f.path for f in inputs], caller, settings)

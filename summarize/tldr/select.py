@@ -66,6 +66,11 @@ def chooses(prompt: Prompt) -> bool:
     return prompt.schema_name in SELECT_SCHEMAS
 
 
+def extracts(prompt: Prompt) -> bool:
+    """Whether the version's TLDR is the article's own sentences."""
+    return prompt.schema_name in EXTRACT_SCHEMAS
+
+
 def prepare(text: str, headline: str | None, language: str | None, prompt: Prompt,
             variables: dict[str, str], is_injected=None) -> Selection:
     """The variables and enum choices of the call for `text` (the article as
@@ -76,7 +81,7 @@ def prepare(text: str, headline: str | None, language: str | None, prompt: Promp
     shown_text = condense(text, prompt.input_budget) if prompt.input_budget is not None else text
     selection = Selection({**variables, "names": "\n".join(names) or NO_NAMES},
                           {LABEL_CHOICE if labels else NAME_CHOICE: names}, candidates)
-    if prompt.schema_name in EXTRACT_SCHEMAS:
+    if extracts(prompt):
         selection.sentences = numbered_sentences(shown_text, headline, is_injected)
         lines = ([f"Headline: {headline}"] if headline else []) + [shown(selection.sentences)]
         selection.variables["article"] = "\n".join(lines)

@@ -124,7 +124,7 @@ def summarize_article(article: CleanedArticle, caller: StructuredCaller, setting
     # The headline is part of what the model reads, and a name it takes from
     # there is grounded.
     text = article.full_text()
-    extract = settings.prompt.schema_name in select.EXTRACT_SCHEMAS
+    extract = select.extracts(settings.prompt)
     try:
         if select.chooses(settings.prompt):
             headline = article.title if article.title_is_headline else None
@@ -176,7 +176,7 @@ def _ask_to_choose(text: str, headline: str | None, article_language: str | None
     variables = {"language": language_name(language), "title": headline or ""}
     chosen = select.prepare(text, headline, article_language, settings.prompt, variables,
                             is_injected=lambda sentence: bool(_INJECTED.search(sentence)))
-    if settings.prompt.schema_name in select.EXTRACT_SCHEMAS:
+    if select.extracts(settings.prompt):
         answer = caller.ask(settings.prompt, chosen.variables, usage, choices=chosen.choices)
         tldr = select.extracted_tldr(answer, chosen, settings.prompt.max_words)
         if settings.language and article_language and settings.language != article_language and tldr:
