@@ -646,7 +646,8 @@ def part_concurrency(tmp: Path) -> dict:
     through the async client (the default) and the blocking one."""
     from summarize.clean.cleaner import clean_paths
     from summarize.digest.briefing import DigestSettings, build_briefing
-    from summarize.digest.cluster import ClusterItem, find_duplicates
+    from summarize.digest.cluster import ClusterItem
+    from summarize.digest.duplicates import find_duplicates
     from summarize.tldr.stage import DEFAULT_PROMPT, summarize_all
 
     paths = generate_articles(64, tmp / "concurrency", seed=21)

@@ -6,9 +6,10 @@ any result can be written as JSON without a bespoke encoder.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_serializer
 
 EntityType = Literal["PER", "ORG", "LOC"]
 
@@ -224,6 +225,32 @@ class Briefing(BaseModel):
     prompts: list[str] = Field(default_factory=list)
     model: str | None = None
     language: str | None = None  # of every headline and TLDR, when one was set
+
+    @field_serializer("stories", mode="wrap")
+    def _any_sequence(self, stories, serialize):
+        # A digest keeps its stories on a shelf (digest/shelf.py), a sequence
+        # that is not a list: dumped, it is the list of its stories.
+        return serialize(stories if isinstance(stories, list) else list(stories))
+
+    def json_parts(self) -> Iterator[str]:
+        """`self.model_dump_json(indent=2)` and a newline, a story at a time:
+        the JSON of a 10,000-story briefing is never held whole, and stories
+        kept on a shelf (digest/shelf.py) are unpacked one at a time."""
+        frame = self.model_copy(update={"stories": []}).model_dump_json(indent=2)
+        if not self.stories:
+            yield frame + "\n"
+            return
+        head, _, tail = frame.partition(_NO_STORIES)
+        yield head + '"stories": [\n'
+        for i, story in enumerate(self.stories):
+            # A story's own JSON, indented to its depth in the briefing's.
+            text = story.model_dump_json(indent=2).replace("\n", "\n    ")
+            yield ("    " if i == 0 else ",\n    ") + text
+        yield "\n  ]" + tail + "\n"
+
+
+# Where the stories stand in the JSON of a briefing without any (indent=2).
+_NO_STORIES = '"stories": []'
 
 
 class JudgeAnswer(BaseModel):

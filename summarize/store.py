@@ -13,6 +13,8 @@ import os
 import sqlite3
 import threading
 import time
+import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -226,11 +228,20 @@ class Store:
     def get_briefing(self, key: str) -> str | None:
         with self._lock:
             row = self._conn.execute("SELECT briefing FROM briefings WHERE key = ?", (key,)).fetchone()
-        return row[0] if row else None
+        if row is None:
+            return None
+        # Stored compressed; a store written before that holds the text.
+        return zlib.decompress(row[0]).decode("utf-8") if isinstance(row[0], bytes) else row[0]
 
-    def put_briefing(self, key: str, briefing: str) -> None:
+    def put_briefing(self, key: str, parts: Iterable[str]) -> None:
+        """The briefing's JSON, given part by part, stored compressed: the JSON
+        of a 10,000-article briefing (13 MB) is never held whole."""
+        packer = zlib.compressobj(1)
+        packed = [packer.compress(part.encode("utf-8")) for part in parts]
+        packed.append(packer.flush())
         with self._lock, self._conn:
-            self._conn.execute("INSERT OR REPLACE INTO briefings VALUES (?, ?, ?)", (key, briefing, time.time()))
+            self._conn.execute("INSERT OR REPLACE INTO briefings VALUES (?, ?, ?)",
+                               (key, b"".join(packed), time.time()))
 
     def log_call(self, record: CallRecord) -> None:
         with self._lock, self._conn:

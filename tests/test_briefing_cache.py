@@ -102,3 +102,21 @@ def test_only_input_failures_and_successful_merges_are_reusable() -> None:
     assert not is_reusable(merge_failure, cleaned)
     rerun = as_rerun(Briefing(date=None, usage=Usage(calls=5, cached=2, prompt_tokens=900)))
     assert rerun.usage == Usage(cached=7)
+
+
+def test_a_stored_briefing_is_kept_compressed_and_an_older_text_row_still_reads(tmp_path: Path) -> None:
+    from summarize.store import Store
+
+    briefing = Briefing(date="2026-01-03", stories=[Story(id=f"s-{i}", headline="Fernwärme wird teurer",
+                                                          tldr="Die Stadtwerke erhöhen die Preise. " * 5)
+                                                    for i in range(20)])
+    text = "".join(briefing.json_parts())
+    store = Store(tmp_path / "s.sqlite3")
+    store.put_briefing("k", briefing.json_parts())
+    assert store.get_briefing("k") == text
+    store.close()
+    with sqlite3.connect(tmp_path / "s.sqlite3") as conn:
+        stored = conn.execute("SELECT briefing FROM briefings WHERE key = 'k'").fetchone()[0]
+        assert isinstance(stored, bytes) and len(stored) < len(text) / 4
+        conn.execute("INSERT INTO briefings VALUES ('old', ?, 0)", (text,))
+    assert Store(tmp_path / "s.sqlite3").get_briefing("old") == text

@@ -26,3 +26,13 @@ def test_one_huge_paragraph_is_split_by_sentences():
     text = paragraph(1) * 20
     chunks = split_for_context(text, budget=300, overlap=0)
     assert len(chunks) > 1 and all(count_tokens(c) <= 300 for c in chunks)
+
+
+def test_no_text_has_more_tokens_than_bytes():
+    # split_for_context sends a text whole, uncounted, when its UTF-8 bytes fit the budget.
+    texts = ["Die Stadtwerke erhöhen die Preise.", "東京の池袋で火災が発生した。", "🙂🚀🧭 ✓ — „Zitat“",
+             "a" * 5000, "Ü" * 3000, "\u200b\u2028\ufeff" * 100, ""]
+    for text in texts:
+        assert count_tokens(text) <= len(text.encode("utf-8"))
+        budget = len(text.encode("utf-8"))
+        assert split_for_context(text, max(budget, 1)) == [text]

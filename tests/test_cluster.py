@@ -12,9 +12,9 @@ from summarize.digest import cluster
 from summarize.digest.cluster import (
     ClusterItem,
     cluster_stories,
-    find_duplicates,
     story_similarity,
 )
+from summarize.digest.duplicates import find_duplicates
 from summarize.digest.vectors import average_linkage
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -380,7 +380,7 @@ def test_average_linkage_equals_the_mean_of_original_distances() -> None:
             points = rng.random((size, 2))
             distance = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1))
             labels = average_linkage(distance, threshold)
-            assert cluster._groups_from_labels(labels) == _brute_force_average_linkage(distance, threshold)
+            assert cluster.groups_from_labels(labels) == _brute_force_average_linkage(distance, threshold)
 
 
 def test_similarity_matrices_are_symmetric_with_unit_diagonal_for_texts_with_content() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fake_openai import FakeOpenAI
 
-from summarize.digest.briefing import Member, group_members, of_day, order_stories
+from summarize.digest.briefing import Member, group_members, of_day, story_importance
 from summarize.models import ArticleSummary, CleanedArticle, Entity, Story, StorySource
 from summarize.tldr.stage import DEFAULT_PROMPT
 
@@ -129,12 +129,12 @@ def test_stories_ordered_by_outlets_then_recency():
     def story(name, sources):
         return Story(id=name, headline=name, tldr="", sources=[StorySource(path=p, source=s, published=d)
                                                                    for p, s, d in sources])
-    ordered = order_stories([
+    ordered = sorted([
         story("old-single", [("1", "A", "2026-01-01")]),
         story("new-single", [("2", "B", "2026-01-03")]),
         story("two-outlets", [("3", "A", "2026-01-01"), ("4", "B", "2026-01-01")]),
         story("undated", [("5", "C", None)]),
-    ])
+    ], key=story_importance)
     assert [s.id for s in ordered] == ["two-outlets", "new-single", "old-single", "undated"]
 
 

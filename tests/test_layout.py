@@ -13,9 +13,9 @@ import summarize
 PACKAGE = Path(summarize.__file__).resolve().parent
 
 # Rank of each top-level part in the data flow; a module may import its own
-# part or one of a lower rank. models, store and text are shared by all.
+# part or one of a lower rank. models, store, text, atomic and inflight are shared by all.
 RANK = {
-    "models": 0, "store": 0, "text": 0, "atomic": 0,
+    "models": 0, "store": 0, "text": 0, "atomic": 0, "inflight": 0,
     "ingest": 1, "fetch": 1, "clean": 2, "llm": 3, "ground": 4, "tldr": 5, "digest": 6, "render": 7,
     "evaluate": 8, "schedule": 8,
     "cli": 9, "__main__": 10,

@@ -19,7 +19,8 @@ import pytest
 from fake_openai import FakeOpenAI, article_text, is_story_request, last_user_message
 
 from summarize.clean.cleaner import clean_paths
-from summarize.digest.cluster import ClusterItem, find_duplicates
+from summarize.digest.cluster import ClusterItem
+from summarize.digest.duplicates import find_duplicates
 from summarize.llm.backend import LLMError, RetryPolicy, policy_from_env
 from summarize.llm.engine import open_backend
 

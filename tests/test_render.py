@@ -15,6 +15,7 @@ from summarize.atomic import write_atomic
 from summarize.models import Briefing, Entity, Failure, Story, StorySource, Usage
 from summarize.render.files import (
     briefing_filename,
+    markdown_parts,
     md_inline,
     render_html,
     render_json,
@@ -246,6 +247,24 @@ def test_json_round_trips_and_has_the_documented_keys() -> None:
     assert data["not_summarized"] == [{"path": f"bad/{SCRIPT}.html", "error": f"timeout\n# {SCRIPT}"}]
     assert data["usage"] == {"prompt_tokens": 12345, "completion_tokens": 678, "calls": 7, "cached": 2,
                              "reasks": 0, "model_seconds": 0.0}
+
+
+def test_json_is_written_a_story_at_a_time_as_the_whole_dump_reads() -> None:
+    b = hostile_briefing()
+    b.stories = b.stories * 3  # several stories, the hostile text in each
+    parts = list(b.json_parts())
+    assert len(parts) == len(b.stories) + 2
+    assert "".join(parts) == b.model_dump_json(indent=2) + "\n"
+    empty = b.model_copy(update={"stories": []})
+    assert "".join(empty.json_parts()) == empty.model_dump_json(indent=2) + "\n"
+
+
+def test_markdown_is_written_a_story_at_a_time(tmp_path: Path) -> None:
+    b = hostile_briefing()
+    parts = list(markdown_parts(b))
+    assert len(parts) == len(b.stories) + 2
+    written = write_briefing(b, tmp_path, ["md"])[0]
+    assert written.read_text(encoding="utf-8") == "".join(parts) == render_markdown(b)
 
 
 # --- files --------------------------------------------------------------------------

@@ -27,7 +27,8 @@ from test_cluster import (  # noqa: E402
 )
 
 from summarize.digest import cluster  # noqa: E402
-from summarize.digest.cluster import ClusterItem, cluster_stories, entity_mentions, find_duplicates  # noqa: E402
+from summarize.digest.cluster import ClusterItem, cluster_stories, entity_mentions  # noqa: E402
+from summarize.digest.duplicates import find_duplicates  # noqa: E402
 from summarize.text.normalize import content_words  # noqa: E402
 
 

@@ -7,7 +7,14 @@ import pytest
 from summarize.clean.cleaner import clean_each, clean_inputs, drained
 from summarize.digest.shelf import Lazy, Shelf, pack
 from summarize.ingest.inputs import RawInput
-from summarize.models import ArticleSummary, CleanedArticle, Entity
+from summarize.models import (
+    ArticleSummary,
+    Briefing,
+    CleanedArticle,
+    Entity,
+    Story,
+    StorySource,
+)
 
 TEXT = ("Die Stadtwerke Bochum erhöhen zum 1. März die Preise für Fernwärme um 4,5 Prozent. "
         "Betroffen sind rund 12.000 Haushalte im Stadtgebiet. ") * 20
@@ -65,3 +72,23 @@ def test_the_digest_lets_each_page_go_once_handed_to_cleaning():
     first = next(handed)
     assert first.label == "p0.txt" and len(pages) == 2
     assert [p.label for p in handed] == ["p1.txt", "p2.txt"] and pages == []
+
+
+def test_a_reordered_shelf_moves_the_packed_items():
+    articles = [CleanedArticle(path=f"a{i}.txt", text=TEXT) for i in range(4)]
+    shelf = Shelf(CleanedArticle, articles)
+    moved = shelf.reordered([2, 0, 3, 1])
+    assert [a.path for a in moved] == ["a2.txt", "a0.txt", "a3.txt", "a1.txt"]
+    assert list(shelf) == articles  # the first shelf is unchanged
+    assert moved != articles and moved == [articles[i] for i in (2, 0, 3, 1)]
+
+
+def test_a_briefing_with_shelved_stories_dumps_as_with_a_list():
+    story = Story(id="s-1", headline="Fernwärme wird teurer", tldr="Die Stadtwerke erhöhen die Preise.",
+                  sources=[StorySource(path="a.txt", source="WAZ")])
+    listed = Briefing(date="2026-03-01", stories=[story, story.model_copy(update={"id": "s-2"})])
+    shelved = listed.model_copy()
+    shelved.stories = Shelf(Story, listed.stories)
+    assert shelved.model_dump_json(indent=2) == listed.model_dump_json(indent=2)
+    assert "".join(shelved.json_parts()) == listed.model_dump_json(indent=2) + "\n"
+    assert Briefing.model_validate_json("".join(shelved.json_parts())) == listed

@@ -28,6 +28,7 @@ from summarize.digest.shelf import Lazy, Shelf
 from summarize.digest.stored import as_rerun, briefing_key, is_reusable
 from summarize.ground.answer import check_tldr, merge_entities
 from summarize.ground.repair import repair_tldr
+from summarize.inflight import bounded_map
 from summarize.ingest.inputs import read_inputs
 from summarize.llm.backend import LLMError
 from summarize.llm.calls import AnswerError, StructuredCaller
@@ -97,7 +98,7 @@ def run_digest(paths: Sequence[str], caller: StructuredCaller, settings: DigestS
     briefing = settle(lambda: build_briefing(cleaned, summaries, caller, settings, language=language))
     briefing.ignored = ignored
     if key is not None and is_reusable(briefing, cleaned):
-        briefings.put_briefing(key, briefing.model_dump_json())
+        briefings.put_briefing(key, briefing.json_parts())
     return briefing
 
 
@@ -137,23 +138,29 @@ def build_briefing(cleaned: Sequence[CleanedArticle], summaries: Sequence[Articl
     # The merge calls are independent of each other: like the TLDR calls, up
     # to `concurrency` run at once (one after the other on a one-slot server).
     workers = max(1, min(settings.concurrency, caller.backend.slots, len(groups)))
+    # Each story is shelved as it is made (a story's model weighs about 7 KB,
+    # packed 0.7 KB), and the shelf is put in order at the end.
+    stories, importance = Shelf(Story), []
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        stories = list(pool.map(story_of, range(len(groups))))
-    for story, story_usage in zip(stories, story_usages):
-        usage = usage.add(story_usage)
-        if story_usage.calls or story_usage.cached:
-            translated = settings.extractive and settings.translate_prompt is not None \
-                and any(s.translated for s in story.sources)
-            prompts.append(settings.translate_prompt.ref if translated else settings.story_prompt.ref)
-    return Briefing(
+        for story, story_usage in zip(bounded_map(pool, story_of, len(groups), ahead=2 * workers), story_usages):
+            usage = usage.add(story_usage)
+            if story_usage.calls or story_usage.cached:
+                translated = settings.extractive and settings.translate_prompt is not None \
+                    and any(s.translated for s in story.sources)
+                prompts.append(settings.translate_prompt.ref if translated else settings.story_prompt.ref)
+            importance.append(story_importance(story))
+            stories.append(story)
+    briefing = Briefing(
         date=settings.day.isoformat() if settings.day else (max(dates) if dates else None),
-        stories=order_stories(stories),
         not_summarized=failures,
         usage=usage,
         prompts=sorted(set(prompts)),
         model=caller.backend.model,
         language=language,
     )
+    # Set, not validated: validation would unpack the shelf into a list.
+    briefing.stories = stories.reordered(sorted(range(len(importance)), key=importance.__getitem__))
+    return briefing
 
 
 def cluster_item(member: Member) -> ClusterItem:
@@ -177,7 +184,8 @@ def group_indices(members: Sequence[Member], window_days: int) -> list[list[int]
     """Stories as lists of positions in `members`; near-duplicate copies ride
     along with the article they copy instead of weighing on the clustering
     twice. Each member is read anew where clustering needs it, not held."""
-    from summarize.digest.cluster import cluster_stories, find_duplicates
+    from summarize.digest.cluster import cluster_stories
+    from summarize.digest.duplicates import find_duplicates
 
     items = Lazy(len(members), lambda i: cluster_item(members[i]))
     copies_of: dict[int, list[int]] = {}
@@ -336,12 +344,11 @@ def without_outlet_prefix(text: str, outlets: list[str]) -> str:
     return text
 
 
-def order_stories(stories: list[Story]) -> list[Story]:
-    """Most outlets first, then the most recent, then the most articles."""
-    def importance(story: Story) -> tuple:
-        outlets = {s.source or s.path for s in story.sources}
-        dates = [date.fromisoformat(s.published) for s in story.sources if s.published]
-        recency = -max(dates).toordinal() if dates else 0  # undated after dated
-        return (-len(outlets), recency, -len(story.sources), story.headline)
+def story_importance(story: Story) -> tuple:
+    """The key that orders stories: most outlets first, then the most recent,
+    then the most articles."""
+    outlets = {s.source or s.path for s in story.sources}
+    dates = [date.fromisoformat(s.published) for s in story.sources if s.published]
+    recency = -max(dates).toordinal() if dates else 0  # undated after dated
+    return (-len(outlets), recency, -len(story.sources), story.headline)
 
-    return sorted(stories, key=importance)

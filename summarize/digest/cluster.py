@@ -1,18 +1,14 @@
 """Group a day's articles: copies of one text, and reports of one event.
 
-Two questions, answered separately:
-
-* `find_duplicates`: which articles are (nearly) the same text, e.g. one
-  agency report republished by several sites. Jaccard similarity of word
-  shingle sets.
-* `cluster_stories`: which articles report the same real-world event, even in
-  different words. Text similarity (TF-IDF cosine), shared entities and the
-  articles' own dates, joined by average-link agglomerative clustering.
+`cluster_stories`: which articles report the same real-world event, even in
+different words. Text similarity (TF-IDF cosine), shared entities and the
+articles' own dates, joined by average-link agglomerative clustering. Copies
+of one text are found apart (`digest.duplicates`).
 
 A day's pile of up to DENSE_LIMIT articles is compared pair by pair at
-once; a larger one only where pairs can matter (shared rare shingles; pairs
-close enough to join, within the date window), with the same result and
-memory that grows with the articles, not with their square.
+once; a larger one only where pairs can matter (pairs close enough to join,
+within the date window), with the same result and memory that grows with
+the articles, not with their square.
 
 Everything here is a pure function of its input; no I/O.
 """
@@ -20,9 +16,9 @@ Everything here is a pure function of its input; no I/O.
 from __future__ import annotations
 
 import re
-import zlib
+import sys
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
@@ -34,19 +30,16 @@ from summarize.digest.terms import content_terms
 from summarize.digest.vectors import (
     average_linkage,
     component_members,
-    connected_labels,
     cosine_block,
-    csr_rows,
-    jaccard_pairs,
     row_dots,
     smooth_idf,
-    sparse_row,
+    sparse_matrix,
     sublinear_weights,
     weighted_unit_rows,
     window_blocks,
 )
 from summarize.ground.lexicon import alias_group, alias_key, alias_variants
-from summarize.text.normalize import content_words, fold
+from summarize.text.normalize import content_words
 
 
 class ClusterItem(BaseModel):
@@ -80,12 +73,6 @@ class ClusterItem(BaseModel):
 # most (TYPE_WEIGHTS). JOIN_THRESHOLD sits well above "unrelated" and below
 # "same event"; an undated pair must clear UNDATED_MARGIN more.
 
-# Three words: one edited word then costs an agency copy only three shingles,
-# while reports of one event written separately still share almost none
-# (Jaccard <= 0.1 on the examples, copies >= 0.85).
-SHINGLE_WORDS = 3
-DUPLICATE_THRESHOLD = 0.8  # Jaccard of shingle sets
-
 # The lead (headline and first sentences) states the event itself, while the
 # rest of a report often recaps earlier events of the same topic (the seed on
 # the 31 Dec phone call retells the Miami talks). So the lead carries most of
@@ -106,15 +93,12 @@ UNDATED_MARGIN = 0.04
 # a larger pile is compared in blocks and only the pairs close enough to
 # join are kept (`_blocked_stories`), with the same result.
 DENSE_LIMIT = 600
-# Entries of one dense block of pairs (8 bytes each).
-BLOCK_ENTRIES = 1 << 18
+# Entries of one dense block of pairs (8 bytes each). 10,000 generated
+# articles: 2**18 peaked at 373.3 MB in 303.7 s, 2**16 at 367.9 MB in 280.9 s.
+BLOCK_ENTRIES = 1 << 16
 
 
 # --- text normalisation ---------------------------------------------------------
-
-# Content words (`digest.terms`); shingles keep every word.
-_TOKEN = re.compile(r"\w+")
-
 
 def _lead(item: ClusterItem) -> str:
     return f"{item.title}\n{' '.join(item.text.split()[:LEAD_WORDS])}"
@@ -124,73 +108,11 @@ def _full(item: ClusterItem) -> str:
     return f"{item.title}\n{item.text}"
 
 
-# --- duplicates -----------------------------------------------------------------
-
-
-def _shingles(text: str) -> set[str]:
-    words = _TOKEN.findall(fold(text))
-    if len(words) <= SHINGLE_WORDS:
-        return {" ".join(words)} if words else set()
-    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
-
-
-def _groups_from_labels(labels: Sequence[int]) -> list[list[int]]:
+def groups_from_labels(labels: Sequence[int]) -> list[list[int]]:
     members: dict[int, list[int]] = {}
     for index, label in enumerate(labels):
         members.setdefault(int(label), []).append(index)
     return sorted(members.values(), key=lambda group: group[0])
-
-
-# Hashed shingles keep no vocabulary of every shingle of the day in memory;
-# two 500-shingle texts share by collision a quarter of a bucket on average in
-# 2**20, nothing next to the hundreds a near-copy shares. CRC-32, not hash():
-# the same buckets in every process.
-_SHINGLE_BUCKETS = 2**20
-
-
-def _shingle_buckets(text: str) -> np.ndarray:
-    # int32: a bucket number fits, and a large pile keeps every article's set.
-    return np.unique(np.fromiter((zlib.crc32(shingle.encode()) % _SHINGLE_BUCKETS for shingle in _shingles(text)),
-                                 dtype=np.int32))
-
-
-def shingle_jaccard(items: Sequence[ClusterItem]) -> csr_matrix:
-    """Jaccard similarity of the shingle sets of every pair that shares a
-    shingle, as a sparse matrix (pairs sharing none are absent, i.e. 0);
-    exact but for the rare shingles that share a hash bucket.
-
-    One sparse product of the binary item × shingle matrix gives every
-    intersection at once; memory grows with the pairs that share text, not
-    with the square of the pile.
-    """
-    rows = [_shingle_buckets(item.text) for item in items]
-    matrix = csr_rows([(row, np.ones(len(row))) for row in rows], width=_SHINGLE_BUCKETS)
-    shared = (matrix @ matrix.T).tocoo()
-    sizes = np.array([len(row) for row in rows], dtype=np.float64)
-    union = sizes[shared.row] + sizes[shared.col] - shared.data
-    return csr_matrix((shared.data / union, (shared.row, shared.col)), shape=shared.shape)
-
-
-def find_duplicates(items: Sequence[ClusterItem], threshold: float = DUPLICATE_THRESHOLD) -> list[list[int]]:
-    """Groups of items whose texts are the same or nearly the same.
-
-    Compares word shingles of the folded text by Jaccard similarity
-    (>= `threshold`); groups are closed transitively. Only groups of two or
-    more are returned (singletons omitted), each sorted, ordered by first
-    index. Items with empty text are never duplicates.
-    """
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    if not items:
-        return []
-    if len(items) > DENSE_LIMIT:
-        first, second, _ = jaccard_pairs([_shingle_buckets(item.text) for item in items], threshold)
-        pairs = list(zip(first.tolist(), second.tolist()))
-    else:
-        similar = shingle_jaccard(items).tocoo()
-        pairs = [(int(a), int(b)) for a, b, value in zip(similar.row, similar.col, similar.data) if value >= threshold]
-    labels = connected_labels(len(items), pairs)
-    return [group for group in _groups_from_labels(labels) if len(group) > 1]
 
 
 # --- stories --------------------------------------------------------------------
@@ -202,14 +124,13 @@ def _text_vectors(items: Sequence[ClusterItem]) -> tuple[csr_matrix, csr_matrix]
     # One vocabulary and IDF from the full texts, so the short leads are
     # weighted by how common a word is in the whole day's pile.
     vocabulary: dict[str, int] = {}
-    full_rows = [sparse_row(sublinear_weights(content_terms(_full(item))), vocabulary, grow=True) for item in items]
+    full = sparse_matrix((sublinear_weights(content_terms(_full(item))) for item in items), vocabulary, grow=True)
     if not vocabulary:
         return None
-    lead_rows = [sparse_row(sublinear_weights(content_terms(_lead(item))), vocabulary, grow=False) for item in items]
-    full = csr_rows(full_rows, len(vocabulary))
-    del full_rows, vocabulary
+    lead = sparse_matrix((sublinear_weights(content_terms(_lead(item))) for item in items), vocabulary, grow=False)
+    del vocabulary
     idf = smooth_idf(full)
-    return weighted_unit_rows(csr_rows(lead_rows, full.shape[1]), idf), weighted_unit_rows(full, idf)
+    return weighted_unit_rows(lead, idf), weighted_unit_rows(full, idf)
 
 
 # An entity named in the lead is what the report is about; one named only
@@ -244,19 +165,21 @@ def entity_mentions(items: Sequence[ClusterItem],
     names one, BODY_MENTION when only the rest does, times the weight of the
     entity's type (TYPE_WEIGHTS; the type the first answer naming it gave;
     1 for every name with `type_weights={}`)."""
-    mentions, types = _mentions_and_types(items)
-    return _weighted(mentions, types, type_weights)
+    types: dict[str, str] = {}
+    return list(_weighted(_mentions(items, types), types, type_weights))
 
 
-def _weighted(mentions: Sequence[dict[str, float]], types: Mapping[str, str],
-                      type_weights: Mapping[str, float]) -> list[dict[str, float]]:
-    return [{key: level * type_weights.get(types.get(key, ""), 1.0) for key, level in found.items()}
-            for found in mentions]
+def _weighted(mentions: Iterable[dict[str, float]], types: Mapping[str, str],
+              type_weights: Mapping[str, float]) -> Iterator[dict[str, float]]:
+    """Each item's mentions times their types' weights."""
+    return ({key: level * type_weights.get(types.get(key, ""), 1.0) for key, level in found.items()}
+            for found in mentions)
 
 
-def _mentions_and_types(items: Sequence[ClusterItem]) -> tuple[list[dict[str, float]], dict[str, str]]:
-    """Per item, LEAD_MENTION or BODY_MENTION for each of the day's entities
-    its text names, and each entity's type (the first answer's).
+def _mentions(items: Sequence[ClusterItem], types: dict[str, str]) -> Iterator[dict[str, float]]:
+    """Per item, one at a time, LEAD_MENTION or BODY_MENTION for each of the
+    day's entities its text names; `types` gets each entity's type (the first
+    answer's) before the first item's mentions come.
 
     The vocabulary is every entity any article's answer listed (after
     grounding), looked up in every article's own text, because a small
@@ -266,7 +189,6 @@ def _mentions_and_types(items: Sequence[ClusterItem]) -> tuple[list[dict[str, fl
     spellings.
     """
     spellings: dict[str, set[tuple[str, ...]]] = {}
-    types: dict[str, str] = {}
     for item in items:
         for name in item.entities:
             stems = {_name_stems(variant) for variant in alias_variants(name)} - {()}
@@ -278,19 +200,19 @@ def _mentions_and_types(items: Sequence[ClusterItem]) -> tuple[list[dict[str, fl
     # stem (the fewest articles), not in every article of the day: looked up
     # by a common first word ("Präsident …"), every article would meet a
     # share of all the day's names, and the work would grow with n².
-    name_stems = {part for variants in spellings.values() for variant in variants for part in variant}
+    # Interned: the stems each article keeps are the names' own strings, not copies.
+    name_stems = {sys.intern(part) for variants in spellings.values() for variant in variants for part in variant}
     texts: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
     frequency: Counter[str] = Counter()
     for item in items:
-        whole = name_stems.intersection(content_words(_full(item)))
-        texts.append((tuple(name_stems.intersection(content_words(_lead(item)))), tuple(whole)))
+        whole = tuple(map(sys.intern, name_stems.intersection(content_words(_full(item)))))
+        texts.append((tuple(map(sys.intern, name_stems.intersection(content_words(_lead(item))))), whole))
         frequency.update(whole)
     by_rarest: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
     for key, variants in spellings.items():
         for variant in sorted(variants):
             rarest = min(variant, key=lambda part: (frequency[part], part))
             by_rarest.setdefault(rarest, []).append((key, variant))
-    mentions: list[dict[str, float]] = []
     for item, (lead_stems, whole_stems) in zip(items, texts):
         lead, whole = set(lead_stems), set(whole_stems)
         found: dict[str, float] = {}
@@ -302,17 +224,17 @@ def _mentions_and_types(items: Sequence[ClusterItem]) -> tuple[list[dict[str, fl
                     found[key] = BODY_MENTION
         for key in map(entity_key, item.entities):  # the answer's own names are grounded in the text
             found.setdefault(key, BODY_MENTION)
-        mentions.append(found)
-    return mentions, types
+        yield found
 
 
-def _entity_vectors(mentions: Sequence[dict[str, float]]) -> csr_matrix:
+def _entity_vectors(mentions: Iterable[Mapping[str, float]]) -> csr_matrix:
+    return _unit_idf_rows(sparse_matrix(mentions, {}, grow=True))
+
+
+def _unit_idf_rows(matrix: csr_matrix) -> csr_matrix:
     # Cosine of IDF-weighted mention vectors, a Jaccard-like overlap in which
     # sharing a name every article has (the country of the day) counts little
     # and sharing a rare one (the city of the talks) counts much.
-    vocabulary: dict[str, int] = {}
-    rows = [sparse_row(found, vocabulary, grow=True) for found in mentions]
-    matrix = csr_rows(rows, len(vocabulary))
     return weighted_unit_rows(matrix, smooth_idf(matrix))
 
 
@@ -341,17 +263,21 @@ class StoryVectors:
 
 def story_vectors(items: Sequence[ClusterItem]) -> StoryVectors:
     text = _text_vectors(items)
-    mentions, types = _mentions_and_types(items)
-    has_entities = np.array([bool(found) for found in mentions], dtype=bool)
+    types: dict[str, str] = {}
+    keys: dict[str, int] = {}
+    # One item's mentions at a time into the matrix of mention levels: a
+    # pile's dicts of them took 2.5 KB an article at once.
+    levels = sparse_matrix(_mentions(items, types), keys, grow=True)
+    has_entities = np.diff(levels.indptr) > 0
     codes: dict[str, int] = {}
     languages = np.array([codes.setdefault(item.language, len(codes)) if item.language else -1 for item in items],
                          dtype=np.int16)
     if not has_entities.any():
         return StoryVectors(text, None, has_entities, languages)
     # Without type weights the mention levels are the rows of the names.
-    names = _entity_vectors(mentions) if len(codes) > 1 else None
-    return StoryVectors(text, _entity_vectors(_weighted(mentions, types, TYPE_WEIGHTS)), has_entities,
-                        languages, names)
+    names = _unit_idf_rows(levels.copy()) if len(codes) > 1 else None
+    levels.data *= np.array([TYPE_WEIGHTS.get(types.get(key, ""), 1.0) for key in keys])[levels.indices]
+    return StoryVectors(text, _unit_idf_rows(levels), has_entities, languages, names)
 
 
 def _combined(lead: np.ndarray, full: np.ndarray | float, entity: np.ndarray | None,
@@ -429,7 +355,7 @@ def cluster_stories(items: Sequence[ClusterItem], *, window_days: int = 1) -> li
         return _blocked_stories(items, window_days)
     days, undated = _dates(items)
     distance = _story_distance(story_similarity(items), days, undated, count, window_days)
-    return _groups_from_labels(average_linkage(distance, 1.0 - JOIN_THRESHOLD))
+    return groups_from_labels(average_linkage(distance, 1.0 - JOIN_THRESHOLD))
 
 
 # Pairs this little below the join threshold are kept as candidates too: a
@@ -497,4 +423,4 @@ def _blocked_stories(items: Sequence[ClusterItem], window_days: int) -> list[lis
         _, first, inverse = np.unique(average_linkage(distance, 1.0 - JOIN_THRESHOLD), return_index=True,
                                       return_inverse=True)
         stories[members] = members[first][inverse]  # numbered by a member: unique across components
-    return _groups_from_labels(stories.tolist())
+    return groups_from_labels(stories.tolist())

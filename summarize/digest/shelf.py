@@ -56,6 +56,21 @@ class Shelf(Sequence[M], Generic[M]):
         for packed in self._packed:
             yield self._unpack(packed)
 
+    def __eq__(self, other: object) -> bool:
+        """Equal to any sequence of the same models in the same order."""
+        if not isinstance(other, Sequence) or isinstance(other, (str, bytes)):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def reordered(self, order: Sequence[int]) -> "Shelf[M]":
+        """A shelf of the same items in `order` (positions in this one), not
+        unpacked to be moved."""
+        moved = Shelf(self._model)
+        moved._packed = [self._packed[i] for i in order]
+        return moved
+
     def _unpack(self, packed: bytes) -> M:
         return self._model.model_validate_json(zlib.decompress(packed))
 

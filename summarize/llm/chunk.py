@@ -47,6 +47,10 @@ def split_for_context(text: str, budget: int, overlap: int = 120) -> list[str]:
     """One chunk when the text fits, else as few chunks of about equal size
     as the budget allows: a 1.1-budget article becomes two halves, not a full
     chunk and a scrap whose summary says little."""
+    # A byte-level BPE token is at least one byte: a text of no more bytes
+    # than the budget fits without being counted.
+    if len(text.encode("utf-8")) <= budget:
+        return [text]
     total = count_tokens(text)
     if total <= budget:
         return [text]

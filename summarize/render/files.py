@@ -9,7 +9,7 @@ inject markup. `write_briefing` is the only function that touches the disk.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from summarize.atomic import write_atomic
@@ -130,20 +130,23 @@ def _md_failures(failures: Sequence[Failure]) -> list[str]:
 
 def render_markdown(b: Briefing) -> str:
     """The briefing as Markdown for mail and chat."""
-    lines = [f"# Briefing — {md_inline(b.date) or 'undated'}", "", summary_line(b), ""]
+    return "".join(markdown_parts(b))
+
+
+def markdown_parts(b: Briefing) -> Iterator[str]:
+    """`render_markdown` a story at a time."""
+    yield "\n".join([f"# Briefing — {md_inline(b.date) or 'undated'}", "", summary_line(b), ""]) + "\n"
     for story in b.stories:
-        lines += _md_story(story)
-    lines += _md_failures(b.not_summarized)
+        yield "\n".join(_md_story(story)) + "\n"
     prompts = ", ".join(md_inline(p) for p in b.prompts) or "none"
-    lines += [
+    yield "\n".join(_md_failures(b.not_summarized) + [
         "---",
         "",
         f"- Usage: {usage_line(b)}",
         f"- Prompts: {prompts}",
         f"- Model: {md_inline(b.model) or 'unknown'}",
         "",
-    ]
-    return "\n".join(lines)
+    ])
 
 
 # --- JSON -----------------------------------------------------------------------
@@ -152,7 +155,7 @@ def render_markdown(b: Briefing) -> str:
 def render_json(b: Briefing) -> str:
     """The machine format: the briefing model itself, which reads back with
     `Briefing.model_validate_json`."""
-    return b.model_dump_json(indent=2) + "\n"
+    return "".join(b.json_parts())
 
 
 # --- files ----------------------------------------------------------------------
@@ -174,7 +177,8 @@ def briefing_filename(b: Briefing, fmt: str) -> str:
 
 
 _RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
-_STREAMED = {"html": html_parts}  # written part by part (a page per story adds up)
+# Written part by part: a page per story adds up.
+_STREAMED = {"md": markdown_parts, "html": html_parts, "json": Briefing.json_parts}
 
 
 def write_briefing(b: Briefing, out_dir: Path, formats: Sequence[str]) -> list[Path]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from summarize.ground.answer import check_tldr, ground_entities
 from summarize.ground.checks import has_grounded_content
 from summarize.ground.repair import repair_tldr, supported_facts
+from summarize.inflight import bounded_map
 from summarize.llm.backend import LLMError
 from summarize.llm.calls import AnswerError, StructuredCaller
 from summarize.llm.chunk import split_for_context
@@ -57,9 +58,22 @@ def language_name(code: str | None) -> str:
 
 def article_budget(prompt: Prompt, context_size: int) -> int:
     """Tokens of article text that fit one call with room for the answer."""
-    overhead = count_tokens(" ".join(m["content"] for m in prompt.messages(article="", language="", title="")))
+    overhead = _instruction_tokens(prompt)
     answer = int(prompt.sampling.get("max_tokens", 512))
     return max(256, int((context_size - answer) / TOKENIZER_MARGIN) - overhead - 64)
+
+
+_INSTRUCTION_TOKENS: dict[tuple, int] = {}
+
+
+def _instruction_tokens(prompt: Prompt) -> int:
+    """The tokens of a prompt version's messages without the article, counted
+    once per version rather than once per article."""
+    key = (prompt.content_hash, prompt.ref, prompt.system, prompt.user, prompt.examples)
+    if key not in _INSTRUCTION_TOKENS:
+        text = " ".join(m["content"] for m in prompt.messages(article="", language="", title=""))
+        _INSTRUCTION_TOKENS[key] = count_tokens(text)
+    return _INSTRUCTION_TOKENS[key]
 
 
 def article_parts(text: str, prompt: Prompt, context_size: int) -> list[str]:
@@ -211,9 +225,14 @@ def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, 
             on_done(result)
         return result
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, caller.backend.slots)))
+    workers = max(1, min(concurrency, caller.backend.slots))
+    if workers == 1:  # one call at a time (a one-slot server): no thread to hand each article to
+        for index in range(len(articles)):
+            results.append(run(index))
+        return results
+    pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        for result in pool.map(run, range(len(articles))):
+        for result in bounded_map(pool, run, len(articles), ahead=2 * workers):
             results.append(result)
         return results
     finally:

@@ -1,0 +1,31 @@
+"""`Executor.map` with a bounded number of calls submitted ahead.
+
+`Executor.map` submits every call at once: a pending future weighs about
+1.8 KB (tracemalloc, 10,000 of them), so a 10,000-article digest held 18 MB
+of futures per stage before the first answer came back.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, Future
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def bounded_map(pool: Executor, fn: Callable[[int], T], count: int, ahead: int) -> Iterator[T]:
+    """fn(0), fn(1), … fn(count - 1) run on `pool`, results in order, with at
+    most `ahead` calls submitted and not yet read."""
+    pending: deque[Future[T]] = deque()
+    submitted = 0
+    try:
+        while submitted < count or pending:
+            while submitted < count and len(pending) < max(1, ahead):
+                pending.append(pool.submit(fn, submitted))
+                submitted += 1
+            yield pending.popleft().result()
+    finally:
+        for future in pending:  # stopped early (Ctrl-C, an error): the rest is not run
+            future.cancel()
