@@ -430,8 +430,9 @@ def test_across_languages_people_count_as_much_as_places() -> None:
         "entities": [*NOBEL_EN.entities, "Berkeley", "Yale", "Santa Barbara"],
         "entity_types": {"Stockholm": "LOC", "Berkeley": "LOC", "Yale": "LOC", "Santa Barbara": "LOC",
                          "John Clarke": "PER", "Michel H. Devoret": "PER", "John M. Martinis": "PER"}})
-    weighted = cluster._entity_vectors(cluster.entity_mentions([german, english]))
-    alike = cluster._entity_vectors(cluster.entity_mentions([german, english], type_weights={}))
+    vectors = cluster.story_vectors([german, english])
+    weighted, alike = vectors.entities, vectors.names  # two languages: the names are kept apart
+    assert alike is not None
     assert (alike @ alike.T)[0, 1] > (weighted @ weighted.T)[0, 1]
     assert cluster_stories([german, english, STORM_EN]) == [[0, 1], [2]]
 

@@ -227,10 +227,6 @@ def _mentions(items: Sequence[ClusterItem], types: dict[str, str]) -> Iterator[d
         yield found
 
 
-def _entity_vectors(mentions: Iterable[Mapping[str, float]]) -> csr_matrix:
-    return _unit_idf_rows(sparse_matrix(mentions, {}, grow=True))
-
-
 def _unit_idf_rows(matrix: csr_matrix) -> csr_matrix:
     # Cosine of IDF-weighted mention vectors, a Jaccard-like overlap in which
     # sharing a name every article has (the country of the day) counts little
