@@ -176,15 +176,15 @@ def briefing_filename(b: Briefing, fmt: str) -> str:
     return f"{stem}.{fmt}"
 
 
-_RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
-# Written part by part: a page per story adds up.
-_STREAMED = {"md": markdown_parts, "html": html_parts, "json": Briefing.json_parts}
+# Each format written part by part, as its renderer would make it whole: a
+# page per story adds up.
+_PARTS = {"md": markdown_parts, "html": html_parts, "json": Briefing.json_parts}
 
 
 def write_briefing(b: Briefing, out_dir: Path, formats: Sequence[str]) -> list[Path]:
     """Write the briefing in each of `formats` (of FORMATS) into `out_dir`,
     each file atomically; returns the paths written, in the order asked."""
-    unknown = [fmt for fmt in formats if fmt not in _RENDERERS]
+    unknown = [fmt for fmt in formats if fmt not in _PARTS]
     if unknown:
         raise ValueError(f"unknown format(s) {', '.join(unknown)}; expected some of {', '.join(FORMATS)}")
     out_dir = Path(out_dir)
@@ -192,6 +192,6 @@ def write_briefing(b: Briefing, out_dir: Path, formats: Sequence[str]) -> list[P
     written: list[Path] = []
     for fmt in dict.fromkeys(formats):
         path = out_dir / briefing_filename(b, fmt)
-        write_atomic(path, _STREAMED.get(fmt, _RENDERERS[fmt])(b))
+        write_atomic(path, _PARTS[fmt](b))
         written.append(path)
     return written
