@@ -1,4 +1,5 @@
-"""`Executor.map` with a bounded number of calls submitted ahead.
+"""Model calls run on threads: how many threads, and `Executor.map` with a
+bounded number of calls submitted ahead.
 
 `Executor.map` submits every call at once: a pending future weighs about
 1.8 KB (tracemalloc, 10,000 of them), so a 10,000-article digest held 18 MB
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
+from contextlib import AbstractContextManager, nullcontext
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -29,3 +31,18 @@ def bounded_map(pool: Executor, fn: Callable[[int], T], count: int, ahead: int) 
     finally:
         for future in pending:  # stopped early (Ctrl-C, an error): the rest is not run
             future.cancel()
+
+
+def call_threads(backend, calls: int) -> tuple[int, AbstractContextManager]:
+    """The threads to run for `calls` requests in flight, and the block to run
+    them in. A backend that holds its requests in flight to a number itself
+    (`in_flight(limit)`, the OpenAI-compatible clients) gets twice as many
+    threads: while `calls` of them wait for answers, the others prepare the
+    next requests and check the answers, so a call that ends is followed by
+    the next at once instead of after its thread has checked the answer and
+    prepared another article (async client, 16 in flight, 64 articles,
+    200 ms answers, three runs each: 1.16–1.33 → 1.01–1.06 s)."""
+    hold = getattr(backend, "in_flight", None)
+    if hold is None or calls <= 1:
+        return calls, nullcontext()
+    return 2 * calls, hold(calls)

@@ -28,11 +28,12 @@ from summarize.digest.shelf import Lazy, Shelf
 from summarize.digest.stored import as_rerun, briefing_key, is_reusable
 from summarize.ground.answer import check_tldr, merge_entities
 from summarize.ground.repair import repair_tldr
-from summarize.inflight import bounded_map
+from summarize.inflight import bounded_map, call_threads
 from summarize.ingest.inputs import read_inputs
 from summarize.llm.backend import LLMError
 from summarize.llm.calls import AnswerError, StructuredCaller
 from summarize.llm.prompts import Prompt
+from summarize.llm.turns import in_turns
 from summarize.models import (
     ArticleSummary,
     Briefing,
@@ -131,7 +132,7 @@ def build_briefing(cleaned: Sequence[CleanedArticle], summaries: Sequence[Articl
 
     language = language or briefing_language(cleaned, settings.tldr.language)
 
-    def story_of(i: int) -> Story:
+    def story_of(i: int, caller: StructuredCaller = caller) -> Story:
         return make_story([members[k] for k in groups[i]], caller, settings.story_prompt, language, story_usages[i],
                           extractive=settings.extractive, translate=settings.translate_prompt)
 
@@ -141,8 +142,10 @@ def build_briefing(cleaned: Sequence[CleanedArticle], summaries: Sequence[Articl
     # Each story is shelved as it is made (a story's model weighs about 7 KB,
     # packed 0.7 KB), and the shelf is put in order at the end.
     stories, importance = Shelf(Story), []
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for story, story_usage in zip(bounded_map(pool, story_of, len(groups), ahead=2 * workers), story_usages):
+    threads, in_flight = call_threads(caller.backend, workers)
+    with in_flight, ThreadPoolExecutor(max_workers=threads) as pool:
+        made = bounded_map(pool, in_turns(story_of, caller), len(groups), ahead=2 * threads)
+        for story, story_usage in zip(made, story_usages):
             usage = usage.add(story_usage)
             if story_usage.calls or story_usage.cached:
                 translated = settings.extractive and settings.translate_prompt is not None \

@@ -113,6 +113,23 @@ def alias_variants(name: str) -> tuple[str, ...]:
     return alias_groups()[group][1] if group is not None else (name,)
 
 
+def table_spelling(name: str) -> str:
+    """The alias table's spelling of a name of several words that differs
+    from it only by the endings of the words before the last: "Europäischen
+    Kommission" (as in "der Europäischen Kommission") is shown "Europäische
+    Kommission". Any other name is returned as it is."""
+    words = name.split()
+    if len(words) < 2:
+        return name
+    key = alias_key(name)
+    for variant in alias_variants(name):
+        variant_words = variant.split()
+        if len(variant_words) == len(words) and fold(variant_words[-1]) == fold(words[-1]) \
+                and alias_key(variant) == key:
+            return variant
+    return name
+
+
 # --- roles and generic words -------------------------------------------------
 
 

@@ -15,6 +15,8 @@ import asyncio
 import concurrent.futures
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import openai
 from tenacity import AsyncRetrying
@@ -55,6 +57,18 @@ class AsyncOpenAIChat:
         self._client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key or "not-needed", max_retries=0,
                                           timeout=self.policy.timeout)
         self._closed = False
+        self._gate: asyncio.Semaphore | None = None
+
+    @contextmanager
+    def in_flight(self, limit: int) -> Iterator[None]:
+        """At most `limit` requests in flight inside the block, the rest
+        waiting on the loop: the next one goes out as an answer comes in,
+        whatever the threads are doing."""
+        saved, self._gate = self._gate, asyncio.Semaphore(max(1, limit))
+        try:
+            yield
+        finally:
+            self._gate = saved
 
     def complete(self, request: ChatRequest) -> ChatResult:
         # Counted on the calling thread, before the loop's turn, and only
@@ -73,7 +87,10 @@ class AsyncOpenAIChat:
         if tokens is None:
             tokens = request_tokens(request) if self.limiter.counts_tokens else 0
         try:
-            return await retrying(self.policy, AsyncRetrying)(self._call_once, request, tokens)
+            if self._gate is None:
+                return await retrying(self.policy, AsyncRetrying)(self._call_once, request, tokens)
+            async with self._gate:
+                return await retrying(self.policy, AsyncRetrying)(self._call_once, request, tokens)
         except openai.OpenAIError as exc:
             raise LLMError(describe_error(exc)) from None
 

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -267,10 +270,24 @@ class OpenAIChat:
         self._client = openai.OpenAI(
             base_url=base_url, api_key=api_key or "not-needed", max_retries=0, timeout=self.policy.timeout
         )
+        self._gate: threading.Semaphore | None = None
+
+    @contextmanager
+    def in_flight(self, limit: int) -> Iterator[None]:
+        """At most `limit` requests in flight inside the block; a thread
+        beyond them waits here with its request ready."""
+        saved, self._gate = self._gate, threading.BoundedSemaphore(max(1, limit))
+        try:
+            yield
+        finally:
+            self._gate = saved
 
     def complete(self, request: ChatRequest) -> ChatResult:
         try:
-            return retrying(self.policy)(self._call_once, request)
+            if self._gate is None:
+                return retrying(self.policy)(self._call_once, request)
+            with self._gate:
+                return retrying(self.policy)(self._call_once, request)
         except openai.OpenAIError as exc:
             raise LLMError(describe_error(exc)) from None
 

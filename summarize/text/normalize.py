@@ -94,19 +94,26 @@ def _joins_name(gap: str, previous: str) -> bool:
 
 def tokenize(text: str) -> list[Token]:
     tokens: list[Token] = []
+    append = tokens.append
     previous_end = 0
+    previous = ""
     for match in _TOKEN_RE.finditer(text):
         start, end = match.span()
-        gap = text[previous_end:start]
-        if tokens and (gap == " " or _joins_name(gap, tokens[-1].text)):
-            # most words: neither a sentence nor a phrase break before them
+        word = match.group()
+        if start == previous_end + 1 and previous and text[previous_end] == " ":
+            # most words: one space after the last, neither a sentence nor a phrase break
             initial = broken = False
         else:
-            first = not tokens
-            initial = first or bool(_SENTENCE_BREAK_RE.search(gap))
-            broken = first or bool(_PHRASE_BREAK_RE.search(gap)) or bool(_SPACED_DASH_RE.search(gap))
-        tokens.append(Token(text=match.group(), start=start, end=end, sentence_initial=initial, after_break=broken))
-        previous_end = end
+            gap = text[previous_end:start]
+            if previous and _joins_name(gap, previous):
+                initial = broken = False
+            else:
+                first = not previous
+                initial = first or bool(_SENTENCE_BREAK_RE.search(gap))
+                broken = first or bool(_PHRASE_BREAK_RE.search(gap)) or bool(_SPACED_DASH_RE.search(gap))
+        # positional: a named tuple built by keywords costs twice as much
+        append(Token(word, start, end, initial, broken))
+        previous_end, previous = end, word
     return tokens
 
 
@@ -161,8 +168,11 @@ def stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Stems of the words that carry meaning: no function words, no one- or two-letter bits."""
-    return [stem(w) for w in word_tokens(text)
-            if w not in FUNCTION_WORDS and (len(w) >= 3 or w.isdigit())]
+    return [stem(w) for w in word_tokens(text) if is_content_word(w)]
+
+
+def is_content_word(folded: str) -> bool:
+    return folded not in FUNCTION_WORDS and (len(folded) >= 3 or folded.isdigit())
 
 
 # Endings a name takes in running German or English text: genitive and
@@ -302,10 +312,12 @@ def normalise_number(raw: str) -> str:
     return raw
 
 
-def number_mentions(text: str, *, words: bool = True, tokens: list[Token] | None = None) -> list[NumberMention]:
+def number_mentions(text: str, *, words: bool = True, tokens: list[Token] | None = None,
+                    folded: list[str] | None = None) -> list[NumberMention]:
     """Every number in the text with what it is, in order of appearance; with
-    `words`, spelled-out counts too (`tokens` saves tokenising `text` again). Four-digit numbers from 1900 to 2100 are
-    years; two-digit years in dates are read as 20xx."""
+    `words`, spelled-out counts too (`tokens` and their `folded` words save
+    tokenising and folding `text` again). Four-digit numbers from 1900 to 2100
+    are years; two-digit years in dates are read as 20xx."""
     found: list[NumberMention] = []
     taken: set[int] = set()  # start offsets inside a date or time
     for regex, kinds in ((_DATE_RE, ("date", "date", "year")), (_DAY_OF_MONTH_RE, ("date",)),
@@ -326,8 +338,11 @@ def number_mentions(text: str, *, words: bool = True, tokens: list[Token] | None
             kind = "year" if value.isdigit() and 1900 <= int(value) <= 2100 and len(match.group()) == 4 else "count"
             found.append(NumberMention(value, kind, match.start()))
     if words:
-        for token in tokens if tokens is not None else tokenize(text):
-            spelled = _spelled_number(fold(token.text))
+        tokens = tokens if tokens is not None else tokenize(text)
+        if folded is None:
+            folded = [fold(token.text) for token in tokens]
+        for token, word in zip(tokens, folded):
+            spelled = _spelled_number(word)
             if spelled is not None:
                 found.append(NumberMention(str(spelled), "count", token.start))
     return sorted(found, key=lambda m: m.start)

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from summarize.ground.answer import check_tldr, ground_entities
 from summarize.ground.checks import has_grounded_content
 from summarize.ground.repair import repair_tldr, supported_facts
-from summarize.inflight import bounded_map
+from summarize.inflight import bounded_map, call_threads
 from summarize.llm.backend import LLMError
 from summarize.llm.calls import AnswerError, StructuredCaller
 from summarize.llm.chunk import split_for_context
 from summarize.llm.condense import condense
 from summarize.llm.prompts import LANGUAGE_NAMES, Prompt, load_prompt
+from summarize.llm.turns import in_turns
 from summarize.models import ArticleSummary, CleanedArticle, RawEntity, Usage
 from summarize.text.tokens import count_tokens
 from summarize.tldr import select
@@ -214,7 +215,7 @@ def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, 
         articles = list(articles)
     results: MutableSequence[ArticleSummary] = [] if into is None else into
 
-    def run(index: int) -> ArticleSummary:
+    def run(index: int, caller: StructuredCaller = caller) -> ArticleSummary:
         article = articles[index]
         try:
             result = summarize_article(article, caller, settings)
@@ -230,10 +231,13 @@ def summarize_all(articles: Iterable[CleanedArticle], caller: StructuredCaller, 
         for index in range(len(articles)):
             results.append(run(index))
         return results
-    pool = ThreadPoolExecutor(max_workers=workers)
+    threads, in_flight = call_threads(caller.backend, workers)
+    run_in_turn = in_turns(run, caller)
+    pool = ThreadPoolExecutor(max_workers=threads)
     try:
-        for result in bounded_map(pool, run, len(articles), ahead=2 * workers):
-            results.append(result)
+        with in_flight:
+            for result in bounded_map(pool, run_in_turn, len(articles), ahead=2 * threads):
+                results.append(result)
         return results
     finally:
         # On Ctrl-C, queued articles are dropped at once instead of waiting
