@@ -73,7 +73,9 @@ class ChatResult:
 
 
 class LLMBackend(Protocol):
-    """What the pipeline needs from any model: a name, a context size, one call."""
+    """What the pipeline needs from any model: a name, a context size, one call.
+    A backend may also offer `in_flight(limit)`, a block in which it holds its
+    calls in flight to `limit` itself (`inflight.call_threads`)."""
 
     name: str
     model: str
