@@ -93,8 +93,9 @@ UNDATED_MARGIN = 0.04
 # a larger pile is compared in blocks and only the pairs close enough to
 # join are kept (`_blocked_stories`), with the same result.
 DENSE_LIMIT = 600
-# Entries of one dense block of pairs (8 bytes each). 10,000 generated
-# articles: 2**18 peaked at 373.3 MB in 303.7 s, 2**16 at 367.9 MB in 280.9 s.
+# Entries of one dense block of pairs. 10,000 generated articles, blocks of
+# double-precision cosines: 2**18 peaked at 373.3 MB in 303.7 s, 2**16 at
+# 367.9 MB in 280.9 s.
 BLOCK_ENTRIES = 1 << 16
 
 

@@ -98,5 +98,3 @@ def find_duplicates(items: Sequence[ClusterItem], threshold: float = DUPLICATE_T
         pairs = [(int(a), int(b)) for a, b, value in zip(similar.row, similar.col, similar.data) if value >= threshold]
     labels = connected_labels(len(items), pairs)
     return [group for group in groups_from_labels(labels) if len(group) > 1]
-
-

@@ -215,9 +215,11 @@ def jaccard_pairs(sets: Sequence[np.ndarray], threshold: float) -> tuple[np.ndar
     first, second = keys >> 32, keys & 0xFFFFFFFF
     del keys
     shared = np.empty(len(first))
-    for start in range(0, len(first), 4096):  # a chunk of pairs at a time as Python numbers
-        chunk = zip(first[start:start + 4096].tolist(), second[start:start + 4096].tolist())
-        shared[start:start + 4096] = [len(np.intersect1d(sets[a], sets[b], assume_unique=True)) for a, b in chunk]
+    step = 4096  # a chunk of pairs at a time as Python numbers
+    for start in range(0, len(first), step):
+        part = slice(start, start + step)
+        chunk = zip(first[part].tolist(), second[part].tolist())
+        shared[part] = [len(np.intersect1d(sets[a], sets[b], assume_unique=True)) for a, b in chunk]
     union = sizes[first].astype(np.float64) + sizes[second].astype(np.float64) - shared
     similarity = shared / union
     keep = similarity >= threshold

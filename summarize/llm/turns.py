@@ -23,24 +23,6 @@ from summarize.llm.calls import StructuredCaller
 T = TypeVar("T")
 
 
-class Turns:
-    """`with turns:` runs a block in its turn; `turns.caller(caller)` is the
-    caller to use inside, whose calls are made with the turn given up."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def __enter__(self) -> "Turns":
-        self._lock.acquire()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._lock.release()
-
-    def caller(self, caller: StructuredCaller) -> StructuredCaller:
-        return replace(caller, backend=_WaitsOutOfTurn(caller.backend, self._lock))
-
-
 class _WaitsOutOfTurn:
     """A backend whose calls give up the caller's turn while they wait."""
 
@@ -68,11 +50,11 @@ def in_turns(work: Callable[[int, StructuredCaller], T], caller: StructuredCalle
     left as it is: its answers are not waited for in a call."""
     if caller.batch is not None:
         return lambda index: work(index, caller)
-    turns = Turns()
-    waiting = turns.caller(caller)
+    turn = threading.Lock()
+    waiting = replace(caller, backend=_WaitsOutOfTurn(caller.backend, turn))
 
     def in_turn(index: int) -> T:
-        with turns:
+        with turn:
             return work(index, waiting)
 
     return in_turn
