@@ -8,10 +8,11 @@ of futures per stage before the first answer came back.
 
 from __future__ import annotations
 
+import sys
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, Future
-from contextlib import AbstractContextManager, nullcontext
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -45,4 +46,24 @@ def call_threads(backend, calls: int) -> tuple[int, AbstractContextManager]:
     hold = getattr(backend, "in_flight", None)
     if hold is None or calls <= 1:
         return calls, nullcontext()
-    return 2 * calls, hold(calls)
+    return 2 * calls, _held(hold(calls))
+
+
+# While calls are in flight, what reads the answers and writes the next
+# requests (the async client's loop, a blocking client's thread) waits for the
+# GIL behind the thread at pipeline code for at most this long instead of
+# CPython's 5 ms: 64 articles, 16 in flight, medians of 9 runs, six pairs of
+# runs, 0.976 → 0.958 s on average (async client; blocking clients
+# 0.967 → 0.953 s over three pairs).
+SWITCH_INTERVAL = 0.0005
+
+
+@contextmanager
+def _held(block: AbstractContextManager) -> Iterator[None]:
+    saved = sys.getswitchinterval()
+    sys.setswitchinterval(min(saved, SWITCH_INTERVAL))
+    try:
+        with block:
+            yield
+    finally:
+        sys.setswitchinterval(saved)

@@ -9,6 +9,7 @@ from summarize.ground.answer import (
     merge_entities,
 )
 from summarize.ground.names import clean_entity_name, is_generic_name
+from summarize.ground.source_index import source_index
 from summarize.models import Entity, RawEntity
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
@@ -495,3 +496,13 @@ def test_english_entities_against_english_source():
                                ENGLISH_SOURCE)
     assert names(grounded) == ["Volodymyr Zelenskiy", "Rustem Umerov", "Kyiv", "U.S."]
     assert grounded.ungrounded == ["Boris Johnson"]
+
+
+def test_an_index_in_use_is_shared_however_many_were_built_since():
+    """An article's index, built when its text is condensed, is the one its
+    answer is checked against, with dozens of articles prepared in between."""
+    text = "Olaf Scholz besucht am Montag Paris."
+    held = source_index(text)
+    for i in range(40):
+        source_index(f"Artikel {i}: Anna Berg besucht Wien.")
+    assert source_index(text) is held

@@ -3,15 +3,16 @@ pipeline code at a time, the others wait for the model without the turn."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import pytest
 from fake_openai import FakeOpenAI, default_answer
 
-from summarize.inflight import call_threads
-from summarize.llm.async_client import AsyncOpenAIChat
+from summarize.inflight import SWITCH_INTERVAL, call_threads
+from summarize.llm.async_client import AsyncOpenAIChat, Submitted
 from summarize.llm.backend import ChatRequest, OpenAIChat, RetryPolicy
 from summarize.llm.calls import StructuredCaller
 from summarize.llm.prompts import load_prompt
@@ -85,6 +86,20 @@ def test_a_backend_that_holds_its_calls_gets_threads_to_prepare_the_next():
         pass
 
 
+def test_the_switch_interval_is_short_while_calls_are_held_in_flight():
+    """So that the thread that reads answers waits little for the GIL; as it was after."""
+    before = sys.getswitchinterval()
+    with FakeOpenAI() as fake:
+        backend = client(AsyncOpenAIChat, fake)
+        try:
+            _, block = call_threads(backend, 8)
+            with block:
+                assert sys.getswitchinterval() == min(before, SWITCH_INTERVAL) < 0.005
+            assert sys.getswitchinterval() == before
+        finally:
+            backend.close()
+
+
 def test_threads_take_turns_and_wait_for_the_model_without_theirs():
     """Three threads' calls meet at the server (a barrier there would time
     out if a thread kept its turn while waiting), and no two threads ever run
@@ -130,3 +145,64 @@ def test_a_call_that_fails_gives_the_turn_back():
             assert run(1), "the next thread's turn came"
         finally:
             backend.close()
+
+
+def test_the_async_client_hands_a_request_over_once_written_or_queued():
+    """`submit` returns at once; `handed_over` is set when the request is on
+    the wire (long before its answer), when it waits behind the in-flight
+    limit, and when it fails."""
+    with FakeOpenAI(latency=1.0) as fake:
+        backend = client(AsyncOpenAIChat, fake)
+        try:
+            with backend.in_flight(1):
+                first = backend.submit(request(0))
+                assert first.handed_over.wait(0.8), "written, not answered yet"
+                assert not first.future.done()
+                second = backend.submit(request(1))
+                assert second.handed_over.wait(0.5), "queued behind the limit"
+                assert not second.future.done()
+                assert first.result().content and second.result().content
+        finally:
+            backend.close()
+    with FakeOpenAI(faults=["400"]) as fake:
+        backend = client(AsyncOpenAIChat, fake)
+        try:
+            failed = backend.submit(request(2))
+            assert failed.handed_over.wait(5)
+            with pytest.raises(Exception):
+                failed.result()
+        finally:
+            backend.close()
+
+
+class _HandsOverLate:
+    """A backend whose requests take 0.1 s to be handed over: a thread's
+    turn must last until then."""
+
+    slots = 4
+
+    def __init__(self):
+        self.submitted: list[float] = []
+
+    def submit(self, request):
+        handed_over, future = threading.Event(), Future()
+        self.submitted.append(time.perf_counter())
+        threading.Timer(0.1, handed_over.set).start()
+        threading.Timer(0.2, future.set_result, args=["answer"]).start()
+        return Submitted(handed_over, future)
+
+
+def test_a_turn_lasts_until_the_request_is_handed_over():
+    backend = _HandsOverLate()
+    started: list[float] = []
+
+    def work(index: int, caller: StructuredCaller) -> str:
+        started.append(time.perf_counter())
+        return caller.backend.complete(request(index))
+
+    run = in_turns(work, StructuredCaller(backend))
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(run, range(3)))
+    assert answers == ["answer"] * 3
+    started.sort()
+    assert all(later - earlier >= 0.09 for earlier, later in zip(started, started[1:])), started

@@ -9,6 +9,7 @@ capitalised word of the source, so "Essen" the city is not found in "essen".
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
 
@@ -56,26 +57,46 @@ class Occurrence:
 
 
 class SourceIndex:
+    """Built with the text's tokens only: condensing the text before its call
+    reads them, while the tables of the lookups wait for the answer."""
+
     def __init__(self, text: str):
         self.text = text
         self.tokens: list[Token] = tokenize(text)
-        self.folded: list[str] = [fold(t.text) for t in self.tokens]
-        self._positions: dict[str, list[int]] = {}
-        self._part_positions: dict[str, list[int]] = {}
+        self._cache: dict[tuple, list[int]] = {}
+        self._found: dict[str, tuple[str, list[Occurrence]] | None] = {}
+
+    @cached_property
+    def folded(self) -> list[str]:
+        return [fold(t.text) for t in self.tokens]
+
+    @cached_property
+    def _positions(self) -> dict[str, list[int]]:
+        positions: dict[str, list[int]] = {}
+        for position, word in enumerate(self.folded):
+            positions.setdefault(word, []).append(position)
+        return positions
+
+    @cached_property
+    def _part_positions(self) -> dict[str, list[int]]:
+        """Where the capitalised parts of hyphenated words are."""
+        positions: dict[str, list[int]] = {}
         for position, token in enumerate(self.tokens):
-            self._positions.setdefault(self.folded[position], []).append(position)
             if "-" in token.text:
                 for part in token.parts:
                     if part[:1].isupper():
-                        self._part_positions.setdefault(fold(part), []).append(position)
-        self._cache: dict[tuple, list[int]] = {}
-        self._found: dict[str, tuple[str, list[Occurrence]] | None] = {}
+                        positions.setdefault(fold(part), []).append(position)
+        return positions
+
+    @cached_property
+    def _by_prefix(self) -> dict[str, list[str]]:
         # Two words that `name_word_matches` can pair share their first two
         # letters (an inflected form starts with the other, an adjective ending
         # leaves four letters), so a lookup reads one bucket, not every word.
-        self._by_prefix: dict[str, list[str]] = {}
+        buckets: dict[str, list[str]] = {}
         for word in self._positions:
-            self._by_prefix.setdefault(word[:2], []).append(word)
+            buckets.setdefault(word[:2], []).append(word)
+        return buckets
 
     @cached_property
     def capitalised_words(self) -> frozenset[str]:
@@ -253,8 +274,21 @@ class SourceIndex:
                     or is_temporal_word(word) or is_common_noun_shaped(word))
 
 
-@lru_cache(maxsize=16)
+# Indexes still in use are found however many were built since: at 16 calls
+# in flight, an article's text is condensed from its index's tokens some 32
+# articles before its answer is checked against the same index.
+_in_use: weakref.WeakValueDictionary[str, SourceIndex] = weakref.WeakValueDictionary()
+
+
 def source_index(text: str) -> SourceIndex:
     """A shared index per source text: a TLDR is often checked several times
     against one article (retries, then the final check)."""
+    index = _in_use.get(text)
+    if index is None:
+        index = _in_use[text] = _recent_index(text)
+    return index
+
+
+@lru_cache(maxsize=16)
+def _recent_index(text: str) -> SourceIndex:
     return SourceIndex(text)

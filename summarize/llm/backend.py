@@ -75,7 +75,9 @@ class ChatResult:
 class LLMBackend(Protocol):
     """What the pipeline needs from any model: a name, a context size, one call.
     A backend may also offer `in_flight(limit)`, a block in which it holds its
-    calls in flight to `limit` itself (`inflight.call_threads`)."""
+    calls in flight to `limit` itself (`inflight.call_threads`), and
+    `submit(request)`, which returns once the request is handed over, with
+    the answer to wait for (`async_client.Submitted`, used by `turns`)."""
 
     name: str
     model: str

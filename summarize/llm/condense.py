@@ -14,10 +14,11 @@ Pure functions; the token counts are tiktoken's (`summarize.text.tokens`).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from summarize.llm.chunk import split_sentences
-from summarize.text.normalize import fold, tokenize
+from summarize.text.normalize import Token, fold, tokenize
 from summarize.text.tokens import count_tokens
 
 # Of the budget, the share reserved for the lead, taken in reading order; the
@@ -47,29 +48,54 @@ class _Sentence:
 def key_terms(sentence: str) -> frozenset[str]:
     """Numbers, and capitalised words that do not open the sentence: names,
     and in German also the nouns that say what the sentence is about."""
+    return _terms(tokenize(sentence))
+
+
+def _terms(tokens: Sequence[Token]) -> frozenset[str]:
+    """`key_terms` of a sentence's tokens; its first token opens it."""
     return frozenset(
-        fold(token.text) for token in tokenize(sentence)
-        if any(map(str.isdigit, token.text)) or (token.capitalised and not token.sentence_initial)
+        fold(token.text) for index, token in enumerate(tokens)
+        if any(map(str.isdigit, token.text))
+        or (token.capitalised and not token.sentence_initial and index > 0)
     )
 
 
-def _sentences(text: str) -> list[_Sentence]:
+def _sentences(text: str, tokens: Sequence[Token] | None = None) -> list[_Sentence]:
+    """The text's sentences by paragraph. With the text's `tokens` (the
+    grounding index has them), each sentence's terms come from its share of
+    them instead of tokenizing it again: a token never spans the whitespace
+    between sentences, so its share is what tokenizing it alone gives, but
+    for the first token, which opens the sentence."""
     found = []
+    position = first = 0
     for number, paragraph in enumerate(p for p in re.split(r"\n\s*\n", text) if p.strip()):
         for sentence in split_sentences(paragraph):
-            found.append(_Sentence(number, sentence, count_tokens(sentence), key_terms(sentence)))
+            start = text.find(sentence, position) if tokens is not None else -1
+            if start < 0:
+                terms = key_terms(sentence)
+            else:
+                position = start + len(sentence)
+                while first < len(tokens) and tokens[first].start < start:
+                    first += 1
+                last = first
+                while last < len(tokens) and tokens[last].end <= position:
+                    last += 1
+                terms = _terms(tokens[first:last])
+                first = last
+            found.append(_Sentence(number, sentence, count_tokens(sentence), terms))
     return found
 
 
-def condense(text: str, budget: InputBudget) -> str:
+def condense(text: str, budget: InputBudget, tokens: Sequence[Token] | None = None) -> str:
     """`text` cut to about `budget.tokens_for(its tokens)`: the lead in order,
     then, greedily, the sentence adding most new key terms per token, kept in
-    the article's order and paragraphs. The text itself when it fits."""
+    the article's order and paragraphs. The text itself when it fits.
+    `tokens`, when given, are `tokenize(text)`'s."""
     total = count_tokens(text)
     limit = budget.tokens_for(total)
     if total <= limit:
         return text
-    sentences = _sentences(text)
+    sentences = _sentences(text, tokens)
     kept: set[int] = set()
     used = 0
     for index, sentence in enumerate(sentences):

@@ -79,13 +79,18 @@ class RateLimiter:
         return cls(limits.get("requests"), limits.get("tokens"))
 
     @property
+    def limits(self) -> bool:
+        """Whether any limit is known, so that a request may have to wait."""
+        return self.requests.limit is not None or self.tokens.limit is not None
+
+    @property
     def counts_tokens(self) -> bool:
         """Whether a request's tokens need counting before it is sent."""
         return self.tokens.limit is not None
 
     async def acquire(self, tokens: int) -> None:
         """Wait until one more request of `tokens` fits both limits, then take it."""
-        if self.requests.limit is None and self.tokens.limit is None:
+        if not self.limits:
             return
         if self._turn is None:
             self._turn = asyncio.Lock()

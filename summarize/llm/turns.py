@@ -34,9 +34,20 @@ class _WaitsOutOfTurn:
         return getattr(self.inner, name)
 
     def complete(self, request: ChatRequest) -> ChatResult:
+        submit = getattr(self.inner, "submit", None)
+        if submit is None:
+            self._turn.release()
+            try:
+                return self.inner.complete(request)
+            finally:
+                self._turn.acquire()
+        # The async client's loop writes the request: the turn is kept until
+        # it has, so that no other thread's pipeline code delays the writing.
+        submitted = submit(request)
+        submitted.handed_over.wait()
         self._turn.release()
         try:
-            return self.inner.complete(request)
+            return submitted.result()
         finally:
             self._turn.acquire()
 

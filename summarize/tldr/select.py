@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from summarize.ground.candidates import Candidate, find_candidates
 from summarize.ground.lexicon import alias_group_type
+from summarize.ground.source_index import source_index
 from summarize.llm.condense import condense
 from summarize.llm.prompts import Prompt
 from summarize.models import (
@@ -78,7 +79,8 @@ def prepare(text: str, headline: str | None, language: str | None, prompt: Promp
     labels = prompt.schema_name in LABEL_SCHEMAS
     candidates = find_candidates(text, language, limit=LABELLED_NAMES) if labels else find_candidates(text, language)
     names = [c.name for c in candidates]
-    shown_text = condense(text, prompt.input_budget) if prompt.input_budget is not None else text
+    shown_text = (condense(text, prompt.input_budget, source_index(text).tokens)
+                  if prompt.input_budget is not None else text)
     selection = Selection({**variables, "names": "\n".join(names) or NO_NAMES},
                           {LABEL_CHOICE if labels else NAME_CHOICE: names}, candidates)
     if extracts(prompt):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from summarize.ground.answer import check_tldr, ground_entities
 from summarize.ground.checks import has_grounded_content
 from summarize.ground.repair import repair_tldr, supported_facts
+from summarize.ground.source_index import source_index
 from summarize.inflight import bounded_map, call_threads
 from summarize.llm.backend import LLMError
 from summarize.llm.calls import AnswerError, StructuredCaller
@@ -81,7 +82,7 @@ def article_parts(text: str, prompt: Prompt, context_size: int) -> list[str]:
     """What the calls for one article send: the text, condensed when the
     prompt version asks for it, in as many parts as the context needs."""
     if prompt.input_budget is not None:
-        text = condense(text, prompt.input_budget)
+        text = condense(text, prompt.input_budget, source_index(text).tokens)
     return split_for_context(text, article_budget(prompt, context_size), CHUNK_OVERLAP)
 
 
@@ -139,6 +140,9 @@ def summarize_article(article: CleanedArticle, caller: StructuredCaller, setting
     # The headline is part of what the model reads, and a name it takes from
     # there is grounded.
     text = article.full_text()
+    # Condensing the text and every check of the answer read one index of it,
+    # held here until the answer is checked.
+    _index = source_index(text)
     extract = select.extracts(settings.prompt)
     try:
         if select.chooses(settings.prompt):
