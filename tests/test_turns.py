@@ -16,6 +16,7 @@ from summarize.llm.async_client import AsyncOpenAIChat, Submitted
 from summarize.llm.backend import ChatRequest, OpenAIChat, RetryPolicy
 from summarize.llm.calls import StructuredCaller
 from summarize.llm.prompts import load_prompt
+from summarize.llm.ratelimit import RateLimiter
 from summarize.llm.turns import in_turns
 
 POLICY = RetryPolicy(attempts=1, timeout=10.0)
@@ -206,3 +207,17 @@ def test_a_turn_lasts_until_the_request_is_handed_over():
     assert answers == ["answer"] * 3
     started.sort()
     assert all(later - earlier >= 0.09 for earlier, later in zip(started, started[1:])), started
+
+
+def test_a_request_waiting_for_the_rate_limit_is_handed_over_at_once():
+    """A thread must not keep its turn while its request waits out a limit per minute."""
+    with FakeOpenAI() as fake:
+        backend = AsyncOpenAIChat(base_url=fake.base_url, api_key="sk-test", model="fake-model", name="openai",
+                                  context_size=8192, policy=POLICY, limiter=RateLimiter(requests_per_minute=1))
+        try:
+            assert backend.submit(request(0)).result().content
+            waiting = backend.submit(request(1))  # the next request fits the limit in a minute
+            assert waiting.handed_over.wait(2)
+            assert not waiting.future.done()
+        finally:
+            backend.close()

@@ -148,7 +148,7 @@ class AsyncOpenAIChat:
             handed_over.set()
 
     async def _call_once(self, request: ChatRequest, tokens: int, handed_over: threading.Event) -> ChatResult:
-        if self.limiter.limits:
+        if self.limiter.limited:
             handed_over.set()  # it may wait for the limits
         await self.limiter.acquire(tokens)
         started = time.perf_counter()

@@ -79,7 +79,7 @@ class RateLimiter:
         return cls(limits.get("requests"), limits.get("tokens"))
 
     @property
-    def limits(self) -> bool:
+    def limited(self) -> bool:
         """Whether any limit is known, so that a request may have to wait."""
         return self.requests.limit is not None or self.tokens.limit is not None
 
@@ -90,7 +90,7 @@ class RateLimiter:
 
     async def acquire(self, tokens: int) -> None:
         """Wait until one more request of `tokens` fits both limits, then take it."""
-        if not self.limits:
+        if not self.limited:
             return
         if self._turn is None:
             self._turn = asyncio.Lock()
