@@ -143,6 +143,15 @@ def test_sentences_split_without_breaking_quotes_or_abbreviations() -> None:
     ]
 
 
+def test_a_sentence_goes_on_after_a_day_before_its_month_and_after_mrd() -> None:
+    """"am 3. Jänner" and "60 Mrd. Euro" end no sentence; a day that does, does."""
+    assert bp.split_sentences("Die Umbuchung von 60 Mrd. Euro war nichtig. Am 3. Jänner tagt die Koalition. "
+                              "Er kam am 12. Das war gut.") == [
+        "Die Umbuchung von 60 Mrd. Euro war nichtig.", "Am 3. Jänner tagt die Koalition.", "Er kam am 12.",
+        "Das war gut.",
+    ]
+
+
 # --- the page layout ------------------------------------------------------------
 
 

@@ -83,9 +83,11 @@ def test_other_languages_are_not_measured() -> None:
 
 
 def test_sentences_are_not_cut_after_an_ordinal_or_an_initial() -> None:
-    tldr = "Der Preis wird am 10. Dezember übergeben. Ihn erhalten John M. Martinis und zwei Kollegen."
+    tldr = ("Der Preis wird am 10. Dezember übergeben. Ihn erhalten John M. Martinis und zwei Kollegen. "
+            "Dafür waren 60 Mrd. Euro vorgesehen.")
     assert fluency.tldr_sentences(tldr) == ["Der Preis wird am 10. Dezember übergeben.",
-                                            "Ihn erhalten John M. Martinis und zwei Kollegen."]
+                                            "Ihn erhalten John M. Martinis und zwei Kollegen.",
+                                            "Dafür waren 60 Mrd. Euro vorgesehen."]
     assert tldr_fluency(tldr, "de") == 1.0
 
 

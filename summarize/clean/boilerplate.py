@@ -23,6 +23,7 @@ from summarize.clean.phrases import (
     STOP_HEADINGS,
     STOPWORDS,
 )
+from summarize.text.normalize import MONTH_NAMES
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’.][^\W_]+)*", re.UNICODE)
 _STOP_HEADING_SET = frozenset(STOP_HEADINGS)
@@ -329,8 +330,17 @@ def is_metadata_line(line: str) -> bool:
 
 
 _SENTENCE_BOUNDARY = re.compile(r"[.!?…][\"'“”»«’)]*(?=\s+[\"„“»«(]?[A-ZÄÖÜÀ-Ý0-9])")
-# Abbreviations after which a capital letter does not start a new sentence.
-_ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]|Dr|Prof|Nr|St|Mr|Mrs|Ms|Sen|Gov|Gen|bzw|ca|vgl|inkl|z\.B|u\.a|Abs)\.)$")
+# Abbreviations after which a capital letter does not start a new sentence
+# ("60 Mrd. Euro"), nor does a month after its day ("am 3. Jänner").
+_ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]|Dr|Prof|Nr|St|Mr|Mrs|Ms|Sen|Gov|Gen|bzw|ca|vgl|inkl|z\.B|u\.a|Abs"
+                           r"|Mrd|Mio|Tsd|Jh|sog|evtl|ggf|usw)\.)$")
+_DAY = re.compile(r"\b\d{1,2}\.$")
+_MONTH_AHEAD = re.compile(r"\s+" + MONTH_NAMES + r"\b", re.IGNORECASE)
+
+
+def ends_in_abbreviation(text: str) -> bool:
+    """Whether `text` ends in an abbreviation or an initial ("60 Mrd.", "H.")."""
+    return bool(_ABBREVIATION.search(text))
 
 
 def split_sentences(paragraph: str) -> list[str]:
@@ -338,7 +348,8 @@ def split_sentences(paragraph: str) -> list[str]:
     sentences: list[str] = []
     start = 0
     for match in _SENTENCE_BOUNDARY.finditer(text):
-        if _ABBREVIATION.search(text[start : match.start() + 1]):
+        piece = text[start : match.start() + 1]
+        if _ABBREVIATION.search(piece) or (_DAY.search(piece) and _MONTH_AHEAD.match(text, match.end())):
             continue
         sentences.append(text[start : match.end()].strip())
         start = match.end()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from itertools import pairwise
 
+from summarize.clean.boilerplate import ends_in_abbreviation
 from summarize.evaluate.fluency_judge import Judge
 from summarize.ground import lexicon
 from summarize.llm.chunk import split_sentences
@@ -394,15 +395,17 @@ def sentence_fluency(text: str, language: str, judge: Judge | None = None) -> Fl
     return FluencyResult(broken < JUDGE_THRESHOLD[language], 1.0 - broken, reasons, True)
 
 
-# split_sentences also cuts after an ordinal or an initial ("am 3. Jänner",
-# "John M. Martinis"); those pieces are joined again.
+# split_sentences also cuts after an ordinal, an initial or an abbreviation
+# ("am 3. Jänner", "John M. Martinis", "60 Mrd. Euro"); those pieces are
+# joined again.
 _CUT_AFTER = re.compile(r"(?:\b\d{1,3}|\b[A-ZÄÖÜ])\.$")
 
 
 def tldr_sentences(tldr: str) -> list[str]:
     pieces: list[str] = []
     for piece in split_sentences(tldr):
-        pieces[-1:] = [f"{pieces[-1]} {piece}"] if pieces and _CUT_AFTER.search(pieces[-1]) else pieces[-1:] + [piece]
+        cut = pieces and (_CUT_AFTER.search(pieces[-1]) or ends_in_abbreviation(pieces[-1]))
+        pieces[-1:] = [f"{pieces[-1]} {piece}"] if cut else pieces[-1:] + [piece]
     return pieces
 
 

@@ -275,12 +275,12 @@ def _spelled_number(folded_word: str) -> int | None:
     return None
 
 
-_MONTHS = (r"(?:januar|jänner|februar|feber|märz|marz|april|mai|juni|juli|august|september|oktober|november"
+MONTH_NAMES = (r"(?:januar|jänner|februar|feber|märz|marz|april|mai|juni|juli|august|september|oktober|november"
            r"|dezember|january|february|march|may|june|july|october|december)")
 # Numbers in dates and clock times are not counts: "15:55 Uhr" must not
 # vouch for "15 Staaten". Each pattern's groups are the numbers it contains.
 _DATE_RE = re.compile(r"(?<![\d.,])(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})?(?!\d|\.\d)")
-_DAY_OF_MONTH_RE = re.compile(r"(?<![\d.,])(\d{1,2})\.?\s+" + _MONTHS + r"\b", re.IGNORECASE)
+_DAY_OF_MONTH_RE = re.compile(r"(?<![\d.,])(\d{1,2})\.?\s+" + MONTH_NAMES + r"\b", re.IGNORECASE)
 _TIME_RE = re.compile(r"(?<![\d.,:])(\d{1,2}):(\d{2})(?![\d:])"
                       r"|(?<![\d.,])(\d{1,2})(?:[.:](\d{2}))?\s*uhr\b", re.IGNORECASE)
 _NUMBER_RE = re.compile(r"(?<![\d.,])\d+(?:[.,]\d+)*")
