@@ -333,7 +333,7 @@ _SENTENCE_BOUNDARY = re.compile(r"[.!?…][\"'“”»«’)]*(?=\s+[\"„“»�
 # Abbreviations after which a capital letter does not start a new sentence
 # ("60 Mrd. Euro"), nor does a month after its day ("am 3. Jänner").
 _ABBREVIATION = re.compile(r"(?:\b(?:[A-Za-z]|Dr|Prof|Nr|St|Mr|Mrs|Ms|Sen|Gov|Gen|bzw|ca|vgl|inkl|z\.B|u\.a|Abs"
-                           r"|Mrd|Mio|Tsd|Jh|sog|evtl|ggf|usw)\.)$")
+                           r"|Mrd|Mio|Tsd|sog|evtl|ggf)\.)$")
 _DAY = re.compile(r"\b\d{1,2}\.$")
 _MONTH_AHEAD = re.compile(r"\s+" + MONTH_NAMES + r"\b", re.IGNORECASE)
 
