@@ -24,7 +24,7 @@ import contextvars
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import openai
@@ -135,12 +135,11 @@ class AsyncOpenAIChat:
         if tokens is None:
             tokens = request_tokens(request) if self.limiter.counts_tokens else 0
         handed_over = handed_over or threading.Event()
+        gate = self._gate  # read once: the block may end meanwhile
         try:
-            if self._gate is None:
-                return await retrying(self.policy, AsyncRetrying)(self._call_once, request, tokens, handed_over)
-            if self._gate.locked():
+            if gate is not None and gate.locked():
                 handed_over.set()  # queued behind the limit
-            async with self._gate:
+            async with gate or nullcontext():
                 return await retrying(self.policy, AsyncRetrying)(self._call_once, request, tokens, handed_over)
         except openai.OpenAIError as exc:
             raise LLMError(describe_error(exc)) from None

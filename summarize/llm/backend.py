@@ -13,7 +13,7 @@ import random
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
@@ -288,9 +288,7 @@ class OpenAIChat:
 
     def complete(self, request: ChatRequest) -> ChatResult:
         try:
-            if self._gate is None:
-                return retrying(self.policy)(self._call_once, request)
-            with self._gate:
+            with self._gate or nullcontext():
                 return retrying(self.policy)(self._call_once, request)
         except openai.OpenAIError as exc:
             raise LLMError(describe_error(exc)) from None

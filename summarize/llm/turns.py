@@ -34,20 +34,15 @@ class _WaitsOutOfTurn:
         return getattr(self.inner, name)
 
     def complete(self, request: ChatRequest) -> ChatResult:
-        submit = getattr(self.inner, "submit", None)
-        if submit is None:
-            self._turn.release()
-            try:
-                return self.inner.complete(request)
-            finally:
-                self._turn.acquire()
         # The async client's loop writes the request: the turn is kept until
         # it has, so that no other thread's pipeline code delays the writing.
-        submitted = submit(request)
-        submitted.handed_over.wait()
+        submit = getattr(self.inner, "submit", None)
+        submitted = submit(request) if submit is not None else None
+        if submitted is not None:
+            submitted.handed_over.wait()
         self._turn.release()
         try:
-            return submitted.result()
+            return submitted.result() if submitted is not None else self.inner.complete(request)
         finally:
             self._turn.acquire()
 
